@@ -1,0 +1,480 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+	_ "time/tzdata" // time zones resolve on hosts without a tz database
+)
+
+// Regulatory cap on resolution time (the city procedure: at most 45 days).
+const maxResolutionCap = 45 * 24 * time.Hour
+
+var (
+	namePattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	endpointPattern = regexp.MustCompile(`^[A-Za-z0-9]+/[^\s/][^\s]*$`)
+	dtmfKeyPattern  = regexp.MustCompile(`^[0-9*#]$`)
+	weekdays        = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+	menuActions     = set("goto", "queue", "operator", "sos", "status", "message", "play", "repeat", "back", "hangup")
+	strategies      = set("longest_idle", "ring_all", "round_robin")
+	overflows       = set("message", "after_hours")
+	priorities      = set("sos", "ordinary", "medium", "long")
+	roles           = set("operator", "executor", "supervisor", "admin")
+)
+
+func set(items ...string) map[string]bool {
+	m := make(map[string]bool, len(items))
+	for _, it := range items {
+		m[it] = true
+	}
+	return m
+}
+
+type checker struct{ problems []Problem }
+
+func (c *checker) add(path, value, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Path: path, Value: value, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) positive(path string, d time.Duration) {
+	if d <= 0 {
+		c.add(path, d.String(), "must be a positive duration")
+	}
+}
+
+func (c *checker) oneOf(path, value string, allowed map[string]bool) {
+	if !allowed[value] {
+		keys := make([]string, 0, len(allowed))
+		for k := range allowed {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		c.add(path, value, "must be one of %s", strings.Join(keys, ", "))
+	}
+}
+
+// Validate checks the whole configuration and returns every problem found.
+// Secrets are not required here: the server checks at start that it has them,
+// so a file can be validated on a machine that does not hold the secrets.
+func (c *Config) Validate() []Problem {
+	var ch checker
+	c.validateBasics(&ch)
+	c.validateSchedule(&ch)
+	c.validateMenu(&ch)
+	c.validateQueues(&ch)
+	c.validateAppeals(&ch)
+	c.validateEscalation(&ch)
+	c.validateAPI(&ch)
+	return ch.problems
+}
+
+// MissingSecrets names the secrets the server needs to run but that are not set.
+func (c *Config) MissingSecrets() []Problem {
+	var ch checker
+	if c.Database.URL == "" {
+		ch.add("database.url", "", "not set: set HOTLINE_DATABASE_URL or database.url_file")
+	}
+	if c.ARI.Password == "" {
+		ch.add("ari.password", "", "not set: set HOTLINE_ARI_PASSWORD or ari.password_file")
+	}
+	return ch.problems
+}
+
+func (c *Config) validateBasics(ch *checker) {
+	ch.oneOf("log.level", c.Log.Level, set("debug", "info", "warn", "error"))
+	ch.oneOf("log.format", c.Log.Format, set("text", "json"))
+	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		ch.add("http.listen", c.HTTP.Listen, "must be host:port")
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		ch.add("http.listen", c.HTTP.Listen, "port must be 0–65535")
+	}
+	ch.positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
+	if c.Database.MaxConns < 1 {
+		ch.add("database.max_conns", strconv.Itoa(int(c.Database.MaxConns)), "must be at least 1")
+	}
+	if c.Database.URL != "" {
+		if u, err := url.Parse(c.Database.URL.Reveal()); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			ch.add("database.url", "", "must be a postgres:// URL")
+		}
+	}
+	for _, k := range []struct{ path, value string }{{"ari.url", c.ARI.URL}, {"ari.websocket_url", c.ARI.WebSocketURL}} {
+		u, err := url.Parse(k.value)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ws" && u.Scheme != "wss") {
+			ch.add(k.path, k.value, "must be an http(s):// or ws(s):// URL with a host")
+		}
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9_.-]+$`).MatchString(c.ARI.Application) {
+		ch.add("ari.application", c.ARI.Application, "must be a Stasis application name (letters, digits, _ . -)")
+	}
+	if c.ARI.Username == "" {
+		ch.add("ari.username", "", "must be set")
+	}
+	ch.positive("ari.request_timeout", c.ARI.RequestTimeout)
+	ch.positive("ari.reconnect_min", c.ARI.ReconnectMin)
+	if c.ARI.ReconnectMax < c.ARI.ReconnectMin {
+		ch.add("ari.reconnect_max", c.ARI.ReconnectMax.String(), "must not be less than ari.reconnect_min")
+	}
+	if c.Calls.Language == "" {
+		ch.add("calls.language", "", "must be set (e.g. uk)")
+	}
+	if c.Calls.ShutdownGrace < 0 {
+		ch.add("calls.shutdown_grace", c.Calls.ShutdownGrace.String(), "must not be negative")
+	}
+	ch.positive("calls.max_call_duration", c.Calls.MaxCallDuration)
+	if c.Calls.RecordBuffer < 1 {
+		ch.add("calls.record_buffer", strconv.Itoa(c.Calls.RecordBuffer), "must be at least 1")
+	}
+	ch.oneOf("calls.recording_format", c.Calls.RecordingFormat, set("wav", "gsm", "ulaw", "alaw", "sln16"))
+}
+
+// ParseClock parses a wall-clock time "HH:MM" (00:00–24:00) into minutes since midnight.
+func ParseClock(s string) (int, error) {
+	h, m, ok := strings.Cut(s, ":")
+	if !ok || len(h) != 2 || len(m) != 2 {
+		return 0, fmt.Errorf("want HH:MM")
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
+		return 0, fmt.Errorf("not a time of day (00:00–24:00)")
+	}
+	return hh*60 + mm, nil
+}
+
+func (c *checker) interval(path string, iv Interval) {
+	from, err := ParseClock(iv.From)
+	if err != nil {
+		c.add(path+".from", iv.From, "%v", err)
+	}
+	to, err2 := ParseClock(iv.To)
+	if err2 != nil {
+		c.add(path+".to", iv.To, "%v", err2)
+	}
+	if err == nil && err2 == nil && from >= to {
+		c.add(path, iv.From+"–"+iv.To, "must start before it ends")
+	}
+}
+
+func (c *Config) validateSchedule(ch *checker) {
+	if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil || c.Schedule.TimeZone == "" {
+		ch.add("schedule.timezone", c.Schedule.TimeZone, "unknown time zone")
+	}
+	for day, ivs := range c.Schedule.Weekly {
+		if !set(weekdays...)[day] {
+			ch.add("schedule.weekly."+day, day, "unknown weekday (use mon…sun)")
+		}
+		for i, iv := range ivs {
+			ch.interval(fmt.Sprintf("schedule.weekly.%s[%d]", day, i), iv)
+		}
+	}
+	for i, b := range c.Schedule.Breaks {
+		path := fmt.Sprintf("schedule.breaks[%d]", i)
+		ch.interval(path, Interval{From: b.From, To: b.To})
+		for _, d := range b.Days {
+			if !set(weekdays...)[d] {
+				ch.add(path+".days", d, "unknown weekday (use mon…sun)")
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, e := range c.Schedule.Exceptions {
+		path := fmt.Sprintf("schedule.exceptions[%d]", i)
+		if _, err := time.Parse(time.DateOnly, e.Date); err != nil {
+			ch.add(path+".date", e.Date, "must be a date YYYY-MM-DD")
+		}
+		if seen[e.Date] {
+			ch.add(path+".date", e.Date, "duplicate exception date")
+		}
+		seen[e.Date] = true
+		if e.Closed && len(e.Hours) > 0 {
+			ch.add(path, e.Date, "closed all day and other hours at once")
+		}
+		if !e.Closed && len(e.Hours) == 0 {
+			ch.add(path, e.Date, "must be closed: true or list hours")
+		}
+		for j, iv := range e.Hours {
+			ch.interval(fmt.Sprintf("%s.hours[%d]", path, j), iv)
+		}
+		for j, iv := range e.Breaks {
+			ch.interval(fmt.Sprintf("%s.breaks[%d]", path, j), iv)
+		}
+	}
+}
+
+func (c *Config) queueNames() map[string]bool {
+	names := map[string]bool{}
+	for _, q := range c.Queues {
+		names[q.Name] = true
+	}
+	return names
+}
+
+func (c *Config) validateMenu(ch *checker) {
+	if len(c.Menu.Nodes) == 0 {
+		ch.add("menu.nodes", "", "must define at least one node")
+	}
+	for _, r := range []struct{ path, node string }{{"routing.open", c.Routing.Open}, {"routing.break", c.Routing.Break}, {"routing.closed", c.Routing.Closed}} {
+		if _, ok := c.Menu.Nodes[r.node]; !ok {
+			ch.add(r.path, r.node, "no such menu node")
+		}
+	}
+	queues := c.queueNames()
+	names := make([]string, 0, len(c.Menu.Nodes))
+	for name := range c.Menu.Nodes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		n := c.Menu.Nodes[name]
+		path := "menu.nodes." + name
+		if !namePattern.MatchString(name) {
+			ch.add(path, name, "node names are lower-case letters, digits, _ and -")
+		}
+		if len(n.Prompts) == 0 {
+			ch.add(path+".prompts", "", "must list at least one prompt")
+		}
+		ch.positive(path+".first_key_timeout", n.FirstKeyTimeout)
+		ch.positive(path+".inter_key_timeout", n.InterKeyTimeout)
+		if n.MaxRetries < 1 || n.MaxRetries > 10 {
+			ch.add(path+".max_retries", strconv.Itoa(n.MaxRetries), "must be 1–10")
+		}
+		for key, a := range n.Options {
+			if !dtmfKeyPattern.MatchString(key) {
+				ch.add(path+".options."+key, key, "an option key is one of 0–9, * or #")
+			}
+			c.validateAction(ch, path+".options."+key, a, queues)
+		}
+		c.validateAction(ch, path+".on_exhausted", n.OnExhausted, queues)
+	}
+}
+
+func (c *Config) validateAction(ch *checker, path string, a MenuAction, queues map[string]bool) {
+	ch.oneOf(path+".action", a.Action, menuActions)
+	switch a.Action {
+	case "goto":
+		if _, ok := c.Menu.Nodes[a.Node]; !ok {
+			ch.add(path+".node", a.Node, "no such menu node")
+		}
+	case "queue":
+		if !queues[a.Queue] {
+			ch.add(path+".queue", a.Queue, "no such queue")
+		}
+	case "operator", "message", "sos":
+		if len(c.Queues) == 0 && a.Action == "operator" {
+			ch.add(path, a.Action, "no queues are configured")
+		}
+	case "play":
+		if a.Prompt == "" {
+			ch.add(path+".prompt", "", "play needs a prompt")
+		}
+	}
+}
+
+func (c *Config) validateQueues(ch *checker) {
+	seen := map[string]bool{}
+	for i, q := range c.Queues {
+		path := fmt.Sprintf("queues[%d]", i)
+		if !namePattern.MatchString(q.Name) {
+			ch.add(path+".name", q.Name, "must be lower-case letters, digits, _ and -")
+		}
+		if seen[q.Name] {
+			ch.add(path+".name", q.Name, "duplicate queue name")
+		}
+		seen[q.Name] = true
+		ch.oneOf(path+".strategy", q.Strategy, strategies)
+		ch.oneOf(path+".overflow", q.Overflow, overflows)
+		ch.positive(path+".ring_timeout", q.RingTimeout)
+		if q.WrapUp < 0 {
+			ch.add(path+".wrap_up", q.WrapUp.String(), "must not be negative")
+		}
+		ch.positive(path+".max_wait", q.MaxWait)
+		ch.positive(path+".announce_every", q.AnnounceEvery)
+		ch.positive(path+".service_level", q.ServiceLevel)
+		if q.MaxLength < 1 {
+			ch.add(path+".max_length", strconv.Itoa(q.MaxLength), "must be at least 1")
+		}
+		if q.MaxNoAnswer < 1 {
+			ch.add(path+".max_no_answer", strconv.Itoa(q.MaxNoAnswer), "must be at least 1")
+		}
+		if q.LeaveMessageKey != "" && !dtmfKeyPattern.MatchString(q.LeaveMessageKey) {
+			ch.add(path+".leave_message_key", q.LeaveMessageKey, "must be one of 0–9, * or #")
+		}
+	}
+	ids := map[string]bool{}
+	endpoints := map[string]bool{}
+	for i, op := range c.Operators {
+		path := fmt.Sprintf("operators[%d]", i)
+		if !namePattern.MatchString(op.ID) {
+			ch.add(path+".id", op.ID, "must be lower-case letters, digits, _ and -")
+		}
+		if ids[op.ID] {
+			ch.add(path+".id", op.ID, "duplicate operator id")
+		}
+		ids[op.ID] = true
+		if !endpointPattern.MatchString(op.Endpoint) {
+			ch.add(path+".endpoint", op.Endpoint, "must be TECH/resource, e.g. PJSIP/op101")
+		}
+		if endpoints[op.Endpoint] {
+			ch.add(path+".endpoint", op.Endpoint, "endpoint used by two operators")
+		}
+		endpoints[op.Endpoint] = true
+		for _, qn := range op.Queues {
+			if !seen[qn] {
+				ch.add(path+".queues", qn, "no such queue")
+			}
+		}
+	}
+}
+
+func (c *Config) validateAppeals(ch *checker) {
+	a := c.Appeals
+	if tpl, err := template.New("n").Option("missingkey=error").Parse(a.NumberFormat); err != nil {
+		ch.add("appeals.number_format", a.NumberFormat, "not a valid template: %v", err)
+	} else if err := tpl.Execute(new(strings.Builder), struct{ Year, Seq string }{"2026", "000001"}); err != nil {
+		ch.add("appeals.number_format", a.NumberFormat, "uses unknown fields (only {{.Year}} and {{.Seq}}): %v", err)
+	} else if !strings.Contains(a.NumberFormat, "{{.Seq}}") {
+		ch.add("appeals.number_format", a.NumberFormat, "must contain {{.Seq}}")
+	}
+	if a.SeqDigits < 1 || a.SeqDigits > 12 {
+		ch.add("appeals.seq_digits", strconv.Itoa(a.SeqDigits), "must be 1–12")
+	}
+	ch.oneOf("appeals.spoken_part", a.SpokenPart, set("seq", "full"))
+	ch.positive("appeals.accept_within", a.AcceptWithin)
+	ch.positive("appeals.accept_within_sos", a.AcceptWithinSOS)
+	ch.positive("appeals.max_resolution", a.MaxResolution)
+	if a.MaxResolution > maxResolutionCap {
+		ch.add("appeals.max_resolution", a.MaxResolution.String(), "the regulations cap resolution at 45 days (1080h)")
+	}
+	ch.positive("appeals.overdue_check_every", a.OverdueCheckEvery)
+	if a.SOSWebhookURL != "" {
+		if u, err := url.Parse(a.SOSWebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ch.add("appeals.sos_webhook_url", a.SOSWebhookURL, "must be an http(s) URL")
+		}
+	}
+	executors := map[string]bool{}
+	for i, e := range a.Executors {
+		path := fmt.Sprintf("appeals.executors[%d]", i)
+		if !namePattern.MatchString(e.Code) {
+			ch.add(path+".code", e.Code, "must be lower-case letters, digits, _ and -")
+		}
+		if executors[e.Code] {
+			ch.add(path+".code", e.Code, "duplicate executor code")
+		}
+		executors[e.Code] = true
+		if e.Title == "" {
+			ch.add(path+".title", "", "must be set")
+		}
+	}
+	codes := map[string]bool{}
+	for i, cat := range a.Categories {
+		path := fmt.Sprintf("appeals.categories[%d]", i)
+		if !namePattern.MatchString(cat.Code) {
+			ch.add(path+".code", cat.Code, "must be lower-case letters, digits, _ and -")
+		}
+		if codes[cat.Code] {
+			ch.add(path+".code", cat.Code, "duplicate category code")
+		}
+		codes[cat.Code] = true
+		if cat.Title == "" {
+			ch.add(path+".title", "", "must be set")
+		}
+		ch.oneOf(path+".default_priority", cat.DefaultPriority, priorities)
+		ch.oneOf(path+".time_basis", cat.TimeBasis, set("working", "calendar"))
+		if cat.Executor != "" && !executors[cat.Executor] {
+			ch.add(path+".executor", cat.Executor, "no such executor in appeals.executors")
+		}
+		if cat.AcceptWithin < 0 {
+			ch.add(path+".accept_within", cat.AcceptWithin.String(), "must not be negative")
+		}
+		if cat.ResolveWithin < 0 || cat.ResolveWithin > maxResolutionCap {
+			ch.add(path+".resolve_within", cat.ResolveWithin.String(), "must be between 0 and 45 days (1080h)")
+		}
+	}
+	if len(a.Categories) == 0 {
+		ch.add("appeals.categories", "", "must define at least one category")
+	}
+}
+
+func (c *Config) validateEscalation(ch *checker) {
+	e := c.Escalation
+	if !strings.Contains(e.TrunkEndpoint, "%s") {
+		ch.add("escalation.trunk_endpoint", e.TrunkEndpoint, "must contain %s where the number goes, e.g. PJSIP/%s@trunk")
+	}
+	ch.positive("escalation.ring_timeout", e.RingTimeout)
+	ch.positive("escalation.ack_timeout", e.AckTimeout)
+	ch.positive("escalation.record_max", e.RecordMax)
+	ch.positive("escalation.record_silence", e.RecordSilence)
+	if e.RetryDelay < 0 {
+		ch.add("escalation.retry_delay", e.RetryDelay.String(), "must not be negative")
+	}
+	if e.AttemptsPerDuty < 1 {
+		ch.add("escalation.attempts_per_person", strconv.Itoa(e.AttemptsPerDuty), "must be at least 1")
+	}
+	if e.MaxRounds < 0 {
+		ch.add("escalation.max_rounds", strconv.Itoa(e.MaxRounds), "must not be negative (0: keep going)")
+	}
+	for i, s := range e.Roster {
+		path := fmt.Sprintf("escalation.roster[%d]", i)
+		var from, to time.Time
+		var errFrom, errTo error
+		if s.From != "" {
+			if from, errFrom = time.Parse(time.RFC3339, s.From); errFrom != nil {
+				ch.add(path+".from", s.From, "must be an RFC 3339 time, e.g. 2026-11-23T17:00:00+02:00")
+			}
+		}
+		if s.To != "" {
+			if to, errTo = time.Parse(time.RFC3339, s.To); errTo != nil {
+				ch.add(path+".to", s.To, "must be an RFC 3339 time")
+			}
+		}
+		if s.From != "" && s.To != "" && errFrom == nil && errTo == nil && !from.Before(to) {
+			ch.add(path, s.From+" – "+s.To, "must start before it ends")
+		}
+		if len(s.People) == 0 {
+			ch.add(path+".people", "", "must list at least one person")
+		}
+		for j, p := range s.People {
+			pp := fmt.Sprintf("%s.people[%d]", path, j)
+			if p.Name == "" {
+				ch.add(pp+".name", "", "must be set")
+			}
+			if p.Phone == "" {
+				ch.add(pp+".phone", "", "must be a SIP endpoint (PJSIP/duty1) or a phone number")
+			}
+		}
+	}
+	if e.Enabled && len(e.Roster) == 0 {
+		ch.add("escalation.roster", "", "escalation is enabled but nobody is on duty")
+	}
+}
+
+func (c *Config) validateAPI(ch *checker) {
+	executors := map[string]bool{}
+	for _, e := range c.Appeals.Executors {
+		executors[e.Code] = true
+	}
+	seen := map[string]bool{}
+	for i, t := range c.API.Tokens {
+		path := fmt.Sprintf("api.tokens[%d]", i)
+		if t.User == "" {
+			ch.add(path+".user", "", "must be set")
+		}
+		ch.oneOf(path+".role", t.Role, roles)
+		if len(t.Token.Reveal()) < 16 {
+			ch.add(path+".token", "", "must be at least 16 characters")
+		}
+		if seen[t.Token.Reveal()] {
+			ch.add(path+".token", "", "the same token is given twice")
+		}
+		seen[t.Token.Reveal()] = true
+		if t.Role == "executor" && !executors[t.Executor] {
+			ch.add(path+".executor", t.Executor, "an executor's token names an organisation from appeals.executors")
+		}
+	}
+}
