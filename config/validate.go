@@ -404,7 +404,7 @@ func (c *Config) validateAppeals(ch *checker) {
 func (c *Config) validateEscalation(ch *checker) {
 	e := c.Escalation
 	if !strings.Contains(e.TrunkEndpoint, "%s") {
-		ch.add("escalation.trunk_endpoint", e.TrunkEndpoint, "must contain %s where the number goes, e.g. PJSIP/%s@trunk")
+		ch.add("escalation.trunk_endpoint", e.TrunkEndpoint, "must contain %%s where the number goes, e.g. PJSIP/%%s@trunk")
 	}
 	ch.positive("escalation.ring_timeout", e.RingTimeout)
 	ch.positive("escalation.ack_timeout", e.AckTimeout)

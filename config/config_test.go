@@ -1,0 +1,162 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/slobozhanske/hotline/config"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "hotline.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func problems(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		t.Fatal("want an invalid configuration, got none")
+	}
+	ce, ok := err.(*config.Error)
+	if !ok {
+		t.Fatalf("want *config.Error, got %T: %v", err, err)
+	}
+	var out []string
+	for _, p := range ce.Problems {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func mustContain(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			if strings.Contains(g, w) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no problem mentions %q; problems:\n  %s", w, strings.Join(got, "\n  "))
+		}
+	}
+}
+
+func TestShippedConfigIsValidWithCommunityDefaults(t *testing.T) {
+	cfg, err := config.Load("hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Schedule.TimeZone != "Europe/Kyiv" || cfg.Schedule.Weekly["fri"][0].To != "15:45" {
+		t.Errorf("schedule defaults: %+v", cfg.Schedule)
+	}
+	if cfg.Appeals.AcceptWithin.Hours() != 2 || cfg.Appeals.AcceptWithinSOS.Minutes() != 30 || cfg.Appeals.MaxResolution.Hours() != 45*24 {
+		t.Errorf("regulatory deadlines: %+v", cfg.Appeals)
+	}
+	if got := cfg.ARI.WebSocketURL; got != "ws://127.0.0.1:8088/ari/events" {
+		t.Errorf("derived websocket url = %q", got)
+	}
+	if len(cfg.MissingSecrets()) != 2 {
+		t.Errorf("without env, both secrets should be reported missing: %v", cfg.MissingSecrets())
+	}
+}
+
+func TestEnvironmentOverridesEveryKeyAndSecretsNeverPrint(t *testing.T) {
+	t.Setenv("HOTLINE_HTTP_LISTEN", "0.0.0.0:9090")
+	t.Setenv("HOTLINE_ARI_PASSWORD", "s3cret-pass")
+	t.Setenv("HOTLINE_DATABASE_URL", "postgres://u:p@db/hotline")
+	t.Setenv("HOTLINE_QUEUES", "") // lists are not addressable by env; must not break
+	cfg, err := config.Load("hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.Listen != "0.0.0.0:9090" {
+		t.Errorf("http.listen = %q", cfg.HTTP.Listen)
+	}
+	if cfg.ARI.Password.Reveal() != "s3cret-pass" {
+		t.Errorf("ari.password not read from the environment")
+	}
+	for _, s := range []string{cfg.ARI.Password.String(), cfg.Database.URL.String()} {
+		if strings.Contains(s, "s3cret") || strings.Contains(s, "u:p@") {
+			t.Errorf("secret printed: %q", s)
+		}
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(secret, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOTLINE_ARI_PASSWORD_FILE", secret)
+	cfg, err := config.Load("hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ARI.Password.Reveal() != "from-file" {
+		t.Errorf("password from file = %q", cfg.ARI.Password.Reveal())
+	}
+	t.Setenv("HOTLINE_ARI_PASSWORD_FILE", "/nonexistent/pw")
+	mustContain(t, problems(t, func() error { _, err := config.Load("hotline.yaml"); return err }()), "ari.password_file")
+}
+
+func TestEveryBadKeyIsNamed(t *testing.T) {
+	shipped, err := os.ReadFile("hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, replace, with string
+		want                []string
+	}{
+		{"wrong type", "max_conns: 10", "max_conns: lots", []string{"database.max_conns"}},
+		{"unknown key", "  level: info", "  level: info\n  colour: blue", []string{"log.colour: unknown key"}},
+		{"impossible time", `fri: [{from: "08:00", to: "15:45"}]`, `fri: [{from: "08:00", to: "25:00"}]`, []string{"schedule.weekly.fri[0].to", "25:00"}},
+		{"end before start", `mon: [{from: "08:00", to: "17:00"}]`, `mon: [{from: "17:00", to: "08:00"}]`, []string{"schedule.weekly.mon[0]"}},
+		{"missing queue", `"2": {action: queue, queue: appeals}`, `"2": {action: queue, queue: nowhere}`, []string{"menu.nodes.main.options.2.queue", "nowhere"}},
+		{"missing node", `"4": {action: goto, node: info}`, `"4": {action: goto, node: infoo}`, []string{"menu.nodes.main.options.4.node", "infoo"}},
+		{"bad strategy", "strategy: longest_idle     #", "strategy: fastest     #", []string{"queues[0].strategy"}},
+		{"unknown time zone", "timezone: Europe/Kyiv", "timezone: Europe/Slobozhanske", []string{"schedule.timezone"}},
+		{"over the 45-day cap", "max_resolution: 1080h", "max_resolution: 2000h", []string{"appeals.max_resolution"}},
+		{"operator in a missing queue", "queues: [operators, appeals]}\n  - {id: op102", "queues: [operators, sales]}\n  - {id: op102", []string{"operators[0].queues", "sales"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(string(shipped), tc.replace) {
+				t.Fatalf("test setup: %q not in hotline.yaml", tc.replace)
+			}
+			body := strings.Replace(string(shipped), tc.replace, tc.with, 1)
+			_, err := config.Load(writeFile(t, body))
+			mustContain(t, problems(t, err), tc.want...)
+		})
+	}
+}
+
+func TestSeveralProblemsAreReportedAtOnce(t *testing.T) {
+	shipped, _ := os.ReadFile("hotline.yaml")
+	body := strings.Replace(string(shipped), "max_conns: 10", "max_conns: lots", 1)
+	body = strings.Replace(body, "  level: info", "  level: info\n  colour: blue", 1)
+	body = strings.Replace(body, `to: "15:45"`, `to: "25:00"`, 1)
+	got := problems(t, func() error { _, err := config.Load(writeFile(t, body)); return err }())
+	mustContain(t, got, "database.max_conns", "log.colour", "schedule.weekly.fri[0].to")
+}
+
+func TestParseClock(t *testing.T) {
+	for in, want := range map[string]int{"00:00": 0, "08:00": 480, "15:45": 945, "24:00": 1440} {
+		if got, err := config.ParseClock(in); err != nil || got != want {
+			t.Errorf("ParseClock(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "8:00", "25:00", "24:01", "12:60", "ab:cd", "-1:00"} {
+		if _, err := config.ParseClock(bad); err == nil {
+			t.Errorf("ParseClock(%q) accepted", bad)
+		}
+	}
+}

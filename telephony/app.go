@@ -1,0 +1,341 @@
+// Package telephony is everything that talks to Asterisk: the ARI connection,
+// the Stasis application and its calls (one goroutine per call), and the
+// adapters that let the domain packages drive a call.
+package telephony
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"github.com/CyCoreSystems/ari/v5/client/native"
+
+	"github.com/slobozhanske/hotline/ivr"
+	"github.com/slobozhanske/hotline/telephony/callrecord"
+)
+
+// Config is what the app needs to reach Asterisk and to run calls.
+type Config struct {
+	URL             string // ARI base, e.g. http://127.0.0.1:8088/ari
+	WebSocketURL    string // e.g. ws://127.0.0.1:8088/ari/events
+	Application     string
+	Username        string
+	Password        string
+	RequestTimeout  time.Duration
+	ReconnectMin    time.Duration
+	ReconnectMax    time.Duration
+	ShutdownGrace   time.Duration // calls in progress may finish for this long on shutdown
+	FallbackContext string        // dialplan context for calls refused while shutting down ("" = say busy, hang up)
+	MaxCallDuration time.Duration
+	RecordingFormat string
+	BusyPrompt      ivr.Media // played to calls refused while shutting down
+}
+
+// Handler runs one resident's call; when it returns, the app ends the call.
+type Handler func(ctx context.Context, call *Call)
+
+// App is the Stasis application: it takes channels from Asterisk and gives
+// each one a goroutine that owns it until it leaves the application.
+type App struct {
+	cfg     Config
+	rest    *rest
+	stream  *eventStream
+	records *callrecord.Writer
+	metrics *Metrics
+	log     *slog.Logger
+	handler Handler
+
+	callsCtx    context.Context
+	cancelCalls context.CancelFunc
+	wg          sync.WaitGroup
+
+	mu       sync.Mutex
+	calls    map[string]*Call // by channel id
+	draining bool
+}
+
+// NewApp builds the application; Run connects it.
+func NewApp(cfg Config, records *callrecord.Writer, metrics *Metrics, log *slog.Logger, handler Handler) *App {
+	a := &App{
+		cfg:     cfg,
+		rest:    newREST(&native.Options{Application: cfg.Application, URL: cfg.URL, WebsocketURL: cfg.WebSocketURL, Username: cfg.Username, Password: cfg.Password}, cfg.RequestTimeout),
+		records: records,
+		metrics: metrics,
+		log:     log,
+		handler: handler,
+		calls:   map[string]*Call{},
+	}
+	a.callsCtx, a.cancelCalls = context.WithCancel(context.Background())
+	a.stream = &eventStream{
+		wsURL: cfg.WebSocketURL, origin: "http://localhost/", username: cfg.Username, password: cfg.Password,
+		app: cfg.Application, reconnectMin: cfg.ReconnectMin, reconnectMax: cfg.ReconnectMax,
+		log: log, metrics: metrics, onEvent: a.onEvent, onConnected: a.readopt,
+	}
+	return a
+}
+
+// Ready reports whether the ARI WebSocket is connected.
+func (a *App) Ready(context.Context) error { return a.stream.status() }
+
+// LiveCalls is the number of calls the app owns now.
+func (a *App) LiveCalls() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.calls)
+}
+
+// Run keeps the ARI connection until ctx is cancelled, then stops taking new
+// calls, lets calls in progress finish for the shutdown grace, ends the rest
+// cleanly (records written) and returns.
+func (a *App) Run(ctx context.Context) error {
+	streamCtx, stopStream := context.WithCancel(context.Background())
+	defer stopStream()
+	streamDone := make(chan struct{})
+	go func() {
+		defer close(streamDone)
+		a.stream.run(streamCtx)
+	}()
+
+	<-ctx.Done()
+	a.mu.Lock()
+	a.draining = true
+	n := len(a.calls)
+	a.mu.Unlock()
+	a.log.Info("shutting down: no new calls; waiting for calls in progress", "calls", n, "grace", a.cfg.ShutdownGrace)
+
+	if !waitGroupTimeout(&a.wg, a.cfg.ShutdownGrace) {
+		a.log.Warn("shutdown grace over: ending remaining calls", "calls", a.LiveCalls())
+		a.cancelCalls()
+		if !waitGroupTimeout(&a.wg, 20*time.Second) {
+			a.log.Error("calls did not end after cancellation", "calls", a.LiveCalls())
+		}
+	}
+	a.cancelCalls()
+	stopStream()
+	<-streamDone
+	return nil
+}
+
+func waitGroupTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// onEvent runs on the WebSocket reader goroutine: it must not block.
+func (a *App) onEvent(ev ari.Event) {
+	now := time.Now()
+	if e, ok := ev.(*ari.StasisStart); ok {
+		a.onStasisStart(e)
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, id := range channelsOf(ev) {
+		if c, ok := a.calls[id]; ok {
+			c.in.push(delivery{ev: ev, at: now})
+		}
+	}
+}
+
+// channelsOf names the channels an event concerns.
+func channelsOf(ev ari.Event) []string {
+	switch e := ev.(type) {
+	case *ari.PlaybackStarted:
+		return targetChannel(e.Playback.TargetURI)
+	case *ari.PlaybackContinuing:
+		return targetChannel(e.Playback.TargetURI)
+	case *ari.PlaybackFinished:
+		return targetChannel(e.Playback.TargetURI)
+	case *ari.RecordingStarted:
+		return targetChannel(e.Recording.TargetURI)
+	case *ari.RecordingFinished:
+		return targetChannel(e.Recording.TargetURI)
+	case *ari.RecordingFailed:
+		return targetChannel(e.Recording.TargetURI)
+	}
+	var ids []string
+	for _, k := range ev.Keys() {
+		if k.Kind == ari.ChannelKey && k.ID != "" {
+			ids = append(ids, k.ID)
+		}
+	}
+	return ids
+}
+
+func targetChannel(uri string) []string {
+	if id, ok := strings.CutPrefix(uri, "channel:"); ok {
+		return []string{id}
+	}
+	return nil
+}
+
+func (a *App) onStasisStart(e *ari.StasisStart) {
+	a.metrics.callsOffered.Inc()
+	a.mu.Lock()
+	if _, known := a.calls[e.Channel.ID]; known {
+		a.mu.Unlock()
+		return
+	}
+	c := a.newCall(e.Channel, e.Args)
+	a.calls[c.channelID] = c
+	draining := a.draining
+	a.wg.Add(1)
+	a.mu.Unlock()
+	a.metrics.callsLive.Inc()
+
+	a.records.Start(callrecord.Record{
+		ID: c.id, ChannelID: c.channelID, UniqueID: e.Channel.ID, CallerNumber: c.callerNumber,
+		CallerName: c.callerName, Dialed: c.dialed, ArrivedAt: time.Now(),
+	})
+	if draining {
+		go a.runCall(c, a.refuse)
+		return
+	}
+	go a.runCall(c, a.handler)
+}
+
+func (a *App) newCall(ch ari.ChannelData, args []string) *Call {
+	c := &Call{app: a, id: newID(), channelID: ch.ID, args: args, in: newInbox()}
+	if ch.Caller != nil {
+		c.callerNumber, c.callerName = ch.Caller.Number, ch.Caller.Name
+	}
+	if ch.Dialplan != nil {
+		c.dialed = ch.Dialplan.Exten
+	}
+	c.log = a.log.With("call", c.id, "channel", c.channelID)
+	return c
+}
+
+// runCall is the goroutine that owns a call from StasisStart until the
+// channel has left the application, whatever happens in the handler.
+func (a *App) runCall(c *Call, handler Handler) {
+	ctx, cancel := context.WithTimeout(a.callsCtx, a.cfg.MaxCallDuration)
+	defer func() {
+		cancel()
+		if r := recover(); r != nil {
+			c.log.Error("call handler panicked; ending the call", "panic", r, "stack", string(debug.Stack()))
+		}
+		fallback := ""
+		if a.isDraining() && c.outcome.Kind == "" {
+			fallback = a.cfg.FallbackContext
+		}
+		c.end(fallback)
+		a.mu.Lock()
+		delete(a.calls, c.channelID)
+		a.mu.Unlock()
+		a.metrics.callsLive.Dec()
+		a.wg.Done()
+	}()
+	c.log.Info("call arrived", "caller", c.callerNumber, "dialed", c.dialed, "args", c.args)
+	handler(ctx, c)
+}
+
+func (a *App) isDraining() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.draining
+}
+
+// refuse handles a call that arrives while shutting down: it is handed to
+// the fallback context, or told the line is busy and hung up.
+func (a *App) refuse(ctx context.Context, c *Call) {
+	c.SetOutcome(ivr.Outcome{Kind: "refused_shutting_down"})
+	if a.cfg.FallbackContext != "" {
+		if err := a.rest.continueInDialplan(ctx, c.channelID, a.cfg.FallbackContext); err == nil {
+			c.left = true // StasisEnd follows; the channel is the dialplan's now
+			return
+		}
+	}
+	if err := c.Answer(ctx); err != nil {
+		return
+	}
+	if a.cfg.BusyPrompt != "" {
+		_ = c.Play(ctx, false, a.cfg.BusyPrompt)
+	}
+}
+
+// readopt runs after every (re)connect: calls we own are told to re-check
+// what they wait for (events may have been missed); channels in the app that
+// nobody owns (the controller restarted while Asterisk kept them) are taken
+// over as new calls, except our own outbound legs, which are hung up.
+func (a *App) readopt(ctx context.Context) {
+	ids, err := a.rest.appChannels(ctx, a.cfg.Application)
+	if err != nil {
+		a.log.Error("re-adopt: cannot list the app's channels", "err", err)
+		ids = nil
+	}
+	a.mu.Lock()
+	for _, c := range a.calls {
+		c.in.push(delivery{ev: resync{}, at: time.Now()})
+	}
+	var unknown []string
+	for _, id := range ids {
+		if _, ok := a.calls[id]; !ok {
+			unknown = append(unknown, id)
+		}
+	}
+	owned := len(a.calls)
+	a.mu.Unlock()
+	if owned > 0 || len(unknown) > 0 {
+		a.log.Info("re-adopt after (re)connect", "owned_calls_resynced", owned, "unowned_channels", len(unknown))
+	}
+	for _, id := range unknown {
+		a.adoptUnowned(ctx, id)
+	}
+}
+
+func (a *App) adoptUnowned(ctx context.Context, id string) {
+	data, err := a.rest.channel(ctx, id)
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			a.log.Error("re-adopt: cannot read channel; hanging it up", "channel", id, "err", err)
+			_ = a.rest.hangup(ctx, id, "normal")
+			a.metrics.strandedEnded.Inc()
+		}
+		return
+	}
+	if isOutboundLeg(data) {
+		a.log.Warn("re-adopt: ending an outbound leg left without its owner", "channel", id, "name", data.Name)
+		_ = a.rest.hangup(ctx, id, "normal")
+		a.metrics.strandedEnded.Inc()
+		return
+	}
+	a.log.Warn("re-adopt: taking over a caller left without an owner; restarting the menu", "channel", id, "caller", data.Caller)
+	a.onStasisStart(&ari.StasisStart{Channel: *data, Args: []string{"readopted"}})
+}
+
+// OutboundVar marks channels the app originates, so a restarted controller
+// can tell them from residents' calls.
+const OutboundVar = "HOTLINE_LEG"
+
+func isOutboundLeg(ch *ari.ChannelData) bool {
+	if ch.ChannelVars != nil && ch.ChannelVars[OutboundVar] != "" {
+		return true
+	}
+	return ch.Dialplan != nil && ch.Dialplan.Context == "hotline-outbound"
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		// crypto/rand does not fail on supported platforms; fall back to time.
+		return fmt.Sprintf("c%x", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,267 @@
+// Package callrecord writes call records and their events to PostgreSQL as
+// calls happen. Writes are queued in memory and applied in order by one
+// goroutine, so call handling never waits for the database and goes on while
+// it is down; the queue is bounded, and what it cannot hold is counted and logged.
+package callrecord
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Record is what is known of a call when it arrives.
+type Record struct {
+	ID           string
+	ChannelID    string
+	UniqueID     string
+	Direction    string // inbound, outbound
+	CallerNumber string
+	CallerName   string
+	Dialed       string
+	ArrivedAt    time.Time
+}
+
+// End is how a call ended.
+type End struct {
+	At           time.Time
+	Outcome      string
+	AppealNumber string
+	Recording    string
+	Cause        int
+	CauseText    string
+}
+
+// op is one queued write; every op is idempotent, so a batch that failed
+// half-way can be replayed whole.
+type op struct {
+	sql  string
+	args []any
+}
+
+// Writer queues call-record writes and applies them.
+type Writer struct {
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	capacity int
+
+	mu      sync.Mutex
+	queue   []op
+	wake    chan struct{}
+	dropped int
+
+	pending prometheus.Gauge
+	drops   prometheus.Counter
+	retries prometheus.Counter
+}
+
+// NewWriter builds a writer holding at most capacity pending writes.
+func NewWriter(pool *pgxpool.Pool, capacity int, log *slog.Logger, reg prometheus.Registerer) *Writer {
+	w := &Writer{
+		pool: pool, log: log, capacity: capacity,
+		wake: make(chan struct{}, 1),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hotline_call_record_writes_pending", Help: "Call-record writes waiting for the database."}),
+		drops: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hotline_call_record_writes_dropped_total", Help: "Call-record writes dropped because the in-memory queue was full."}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hotline_call_record_write_retries_total", Help: "Failed batches of call-record writes that were retried."}),
+	}
+	if reg != nil {
+		reg.MustRegister(w.pending, w.drops, w.retries)
+	}
+	return w
+}
+
+// Start records a call's arrival.
+func (w *Writer) Start(r Record) {
+	if r.Direction == "" {
+		r.Direction = "inbound"
+	}
+	w.enqueue(op{`INSERT INTO calls (id, channel_id, unique_id, direction, caller_number, caller_name, dialed, arrived_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+		[]any{r.ID, r.ChannelID, r.UniqueID, r.Direction, r.CallerNumber, r.CallerName, r.Dialed, r.ArrivedAt}})
+}
+
+// Event appends one step of the call; seq orders steps within the call.
+func (w *Writer) Event(callID string, seq int, at time.Time, kind, node string, detail map[string]string) {
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	b, err := json.Marshal(detail)
+	if err != nil {
+		b = []byte("{}")
+	}
+	w.enqueue(op{`INSERT INTO call_events (call_id, seq, at, kind, node, detail)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (call_id, seq) DO NOTHING`,
+		[]any{callID, seq, at, kind, node, string(b)}})
+}
+
+// Answered records when the app answered the call.
+func (w *Writer) Answered(callID string, at time.Time) {
+	w.enqueue(op{`UPDATE calls SET answered_at = COALESCE(answered_at, $2), updated_at = now() WHERE id = $1`,
+		[]any{callID, at}})
+}
+
+// Outcome records the outcome so far (a call in a queue is "queued" before it ends).
+func (w *Writer) Outcome(callID, outcome, appealNumber, recording string) {
+	w.enqueue(op{`UPDATE calls SET outcome = $2,
+			appeal_number = CASE WHEN $3 <> '' THEN $3 ELSE appeal_number END,
+			recording = CASE WHEN $4 <> '' THEN $4 ELSE recording END,
+			updated_at = now() WHERE id = $1`,
+		[]any{callID, outcome, appealNumber, recording}})
+}
+
+// Rating records a caller's post-call rating (1–5).
+func (w *Writer) Rating(callID string, rating int) {
+	w.enqueue(op{`UPDATE calls SET rating = $2, updated_at = now() WHERE id = $1`, []any{callID, rating}})
+}
+
+// Ended records the end of a call.
+func (w *Writer) Ended(callID string, e End) {
+	w.enqueue(op{`UPDATE calls SET ended_at = COALESCE(ended_at, $2),
+			outcome = CASE WHEN $3 <> '' THEN $3 ELSE outcome END,
+			appeal_number = CASE WHEN $4 <> '' THEN $4 ELSE appeal_number END,
+			recording = CASE WHEN $5 <> '' THEN $5 ELSE recording END,
+			hangup_cause = $6, hangup_cause_text = $7, updated_at = now() WHERE id = $1`,
+		[]any{callID, e.At, e.Outcome, e.AppealNumber, e.Recording, e.Cause, e.CauseText}})
+}
+
+func (w *Writer) enqueue(o op) {
+	w.mu.Lock()
+	if len(w.queue) >= w.capacity {
+		w.dropped++
+		n := w.dropped
+		w.mu.Unlock()
+		w.drops.Inc()
+		if n == 1 || n%1000 == 0 {
+			w.log.Error("call-record queue full: write dropped (database unreachable for too long?)", "dropped_total", n, "capacity", w.capacity)
+		}
+		return
+	}
+	w.queue = append(w.queue, o)
+	w.pending.Set(float64(len(w.queue)))
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run applies queued writes until ctx is cancelled, then tries for up to
+// drainTimeout more to write what is left, so calls ended at shutdown keep
+// complete records.
+func (w *Writer) Run(ctx context.Context, drainTimeout time.Duration) {
+	backoff := 100 * time.Millisecond
+	for {
+		if err := w.flushOnce(ctx); err != nil {
+			w.retries.Inc()
+			w.log.Warn("call-record write failed; will retry", "err", err, "pending", w.Len(), "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				w.drain(drainTimeout)
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		select {
+		case <-ctx.Done():
+			w.drain(drainTimeout)
+			return
+		case <-w.wake:
+		}
+	}
+}
+
+func (w *Writer) drain(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for w.Len() > 0 && ctx.Err() == nil {
+		if err := w.flushOnce(ctx); err != nil {
+			if !sleep(ctx, 200*time.Millisecond) {
+				break
+			}
+		}
+	}
+	if n := w.Len(); n > 0 {
+		w.log.Error("shutting down with call-record writes unwritten", "pending", n)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// flushOnce writes everything queued now, in batches, in order.
+func (w *Writer) flushOnce(ctx context.Context) error {
+	for {
+		w.mu.Lock()
+		n := min(len(w.queue), 500)
+		batch := w.queue[:n:n]
+		w.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		if err := w.apply(ctx, batch); err != nil {
+			return err
+		}
+		w.mu.Lock()
+		w.queue = w.queue[n:]
+		if len(w.queue) == 0 {
+			w.queue = nil
+		}
+		w.pending.Set(float64(len(w.queue)))
+		w.mu.Unlock()
+	}
+}
+
+func (w *Writer) apply(ctx context.Context, batch []op) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, o := range batch {
+			b.Queue(o.sql, o.args...)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("write %d call-record changes: %w", len(batch), err)
+		}
+		return nil
+	})
+}
+
+// Len is the number of writes waiting.
+func (w *Writer) Len() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue)
+}
+
+// WaitIdle blocks until every queued write is applied or ctx ends (tests, shutdown).
+func (w *Writer) WaitIdle(ctx context.Context) error {
+	for {
+		if w.Len() == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("call records still pending (%d): %w", w.Len(), ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package telephony
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"golang.org/x/net/websocket"
+)
+
+// eventStream keeps one WebSocket to Asterisk's /ari/events open, reconnecting
+// with capped exponential backoff, and hands every decoded event to onEvent
+// from a single goroutine (so per-channel order is Asterisk's order).
+//
+// The ari/v5 native client has its own listener, but it retries every second
+// forever without backoff, blocks Connect until Asterisk answers and gives no
+// signal on reconnect, which the app needs to re-adopt its channels; so the
+// WebSocket is ours and the library serves the REST calls and event types.
+type eventStream struct {
+	wsURL        string
+	origin       string
+	username     string
+	password     string
+	app          string
+	reconnectMin time.Duration
+	reconnectMax time.Duration
+	log          *slog.Logger
+	metrics      *Metrics
+
+	connected atomic.Bool
+	lastErr   atomic.Value // string
+
+	onEvent     func(ari.Event)
+	onConnected func(ctx context.Context) // after every (re)connect, before events flow
+}
+
+// run connects and reads until ctx is cancelled.
+func (s *eventStream) run(ctx context.Context) {
+	backoff := s.reconnectMin
+	first := true
+	for ctx.Err() == nil {
+		ws, err := s.dial(ctx)
+		if err != nil {
+			s.lastErr.Store(err.Error())
+			if first {
+				s.log.Warn("ARI not reachable yet; retrying with backoff", "url", s.wsURL, "err", err)
+				first = false
+			} else {
+				s.log.Debug("ARI connect failed", "err", err, "retry_in", backoff)
+			}
+			if !sleepCtx(ctx, jitter(backoff)) {
+				return
+			}
+			backoff = min(backoff*2, s.reconnectMax)
+			continue
+		}
+		first = true
+		backoff = s.reconnectMin
+		s.connected.Store(true)
+		s.metrics.ariConnected.Set(1)
+		s.log.Info("ARI WebSocket connected", "url", s.wsURL, "app", s.app)
+		if s.onConnected != nil {
+			s.onConnected(ctx)
+		}
+		err = s.read(ctx, ws)
+		s.connected.Store(false)
+		s.metrics.ariConnected.Set(0)
+		_ = ws.Close()
+		if ctx.Err() != nil {
+			return
+		}
+		s.lastErr.Store(err.Error())
+		s.metrics.ariReconnects.Inc()
+		s.log.Warn("ARI WebSocket dropped; reconnecting", "err", err)
+		if !sleepCtx(ctx, jitter(s.reconnectMin)) {
+			return
+		}
+	}
+}
+
+func (s *eventStream) dial(ctx context.Context) (*websocket.Conn, error) {
+	u, err := url.Parse(s.wsURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse websocket url: %w", err)
+	}
+	q := u.Query()
+	q.Set("app", s.app)
+	u.RawQuery = q.Encode()
+	cfg, err := websocket.NewConfig(u.String(), s.origin)
+	if err != nil {
+		return nil, fmt.Errorf("websocket config: %w", err)
+	}
+	cfg.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(s.username+":"+s.password)))
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ws, err := cfg.DialContext(dctx)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", s.wsURL, err)
+	}
+	return ws, nil
+}
+
+// read delivers events until the socket fails or ctx ends.
+func (s *eventStream) read(ctx context.Context, ws *websocket.Conn) error {
+	stop := context.AfterFunc(ctx, func() { _ = ws.Close() })
+	defer stop()
+	for {
+		var data []byte
+		if err := websocket.Message.Receive(ws, &data); err != nil {
+			return fmt.Errorf("read event: %w", err)
+		}
+		ev, err := ari.DecodeEvent(data)
+		if err != nil {
+			// An event type this client does not know, or a malformed one: skip it, keep the socket.
+			s.log.Debug("skip undecodable ARI event", "err", err, "bytes", len(data))
+			continue
+		}
+		s.onEvent(ev)
+	}
+}
+
+// status reports the connection for /readyz.
+func (s *eventStream) status() error {
+	if s.connected.Load() {
+		return nil
+	}
+	if e, _ := s.lastErr.Load().(string); e != "" {
+		return fmt.Errorf("ARI not connected: %s", e)
+	}
+	return fmt.Errorf("ARI not connected yet")
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// jitter spreads reconnects of many controllers (±20%).
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}

@@ -1,0 +1,178 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"github.com/CyCoreSystems/ari/v5/client/native"
+)
+
+// rest wraps the ari/v5 native client's REST calls with a context and a
+// timeout: the client has neither, and a call goroutine must never hang on a
+// stuck Asterisk. A request that outlives its timeout is abandoned (its
+// goroutine ends when the HTTP request does).
+type rest struct {
+	client  *native.Client
+	timeout time.Duration
+}
+
+// ErrNotFound is Asterisk's 404: the channel, playback or recording is gone.
+var ErrNotFound = errors.New("not found in Asterisk")
+
+// ErrConflict is Asterisk's 409: e.g. the channel is not in a Stasis application.
+var ErrConflict = errors.New("conflict in Asterisk")
+
+func newREST(opts *native.Options, timeout time.Duration) *rest {
+	return &rest{client: native.New(opts), timeout: timeout}
+}
+
+// do runs fn bounded by ctx and the request timeout, translating Asterisk's
+// status codes into sentinel errors.
+func (r *rest) do(ctx context.Context, what string, fn func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- fn() }()
+	select {
+	case err := <-errc:
+		if err == nil {
+			return nil
+		}
+		var re native.RequestError
+		if errors.As(err, &re) {
+			switch re.Code() {
+			case 404:
+				return fmt.Errorf("%s: %w", what, ErrNotFound)
+			case 409, 412:
+				return fmt.Errorf("%s: %w", what, ErrConflict)
+			}
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	case <-ctx.Done():
+		return fmt.Errorf("%s: %w", what, ctx.Err())
+	}
+}
+
+func (r *rest) answer(ctx context.Context, channelID string) error {
+	return r.do(ctx, "answer "+channelID, func() error {
+		return r.client.Channel().Answer(ari.NewKey(ari.ChannelKey, channelID))
+	})
+}
+
+func (r *rest) hangup(ctx context.Context, channelID, reason string) error {
+	return r.do(ctx, "hang up "+channelID, func() error {
+		return r.client.Channel().Hangup(ari.NewKey(ari.ChannelKey, channelID), reason)
+	})
+}
+
+// continueInDialplan hands the channel back to the dialplan (it leaves Stasis).
+func (r *rest) continueInDialplan(ctx context.Context, channelID, dialplanContext string) error {
+	return r.do(ctx, "continue "+channelID, func() error {
+		return r.client.Channel().Continue(ari.NewKey(ari.ChannelKey, channelID), dialplanContext, "s", 1)
+	})
+}
+
+func (r *rest) play(ctx context.Context, channelID, playbackID, media string) error {
+	return r.do(ctx, "play "+media+" on "+channelID, func() error {
+		_, err := r.client.Channel().Play(ari.NewKey(ari.ChannelKey, channelID), playbackID, media)
+		return err
+	})
+}
+
+func (r *rest) stopPlayback(ctx context.Context, playbackID string) error {
+	return r.do(ctx, "stop playback "+playbackID, func() error {
+		return r.client.Playback().Stop(ari.NewKey(ari.PlaybackKey, playbackID))
+	})
+}
+
+func (r *rest) playbackExists(ctx context.Context, playbackID string) (bool, error) {
+	err := r.do(ctx, "get playback "+playbackID, func() error {
+		_, err := r.client.Playback().Data(ari.NewKey(ari.PlaybackKey, playbackID))
+		return unwrapDataErr(err)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (r *rest) record(ctx context.Context, channelID, name string, opts *ari.RecordingOptions) error {
+	return r.do(ctx, "record "+name+" on "+channelID, func() error {
+		_, err := r.client.Channel().Record(ari.NewKey(ari.ChannelKey, channelID), name, opts)
+		return err
+	})
+}
+
+func (r *rest) stopRecording(ctx context.Context, name string) error {
+	return r.do(ctx, "stop recording "+name, func() error {
+		return r.client.LiveRecording().Stop(ari.NewKey(ari.LiveRecordingKey, name))
+	})
+}
+
+func (r *rest) channelExists(ctx context.Context, channelID string) (bool, error) {
+	err := r.do(ctx, "get channel "+channelID, func() error {
+		_, err := r.client.Channel().Data(ari.NewKey(ari.ChannelKey, channelID))
+		return unwrapDataErr(err)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// channel returns a channel's current data.
+func (r *rest) channel(ctx context.Context, channelID string) (*ari.ChannelData, error) {
+	var data *ari.ChannelData
+	err := r.do(ctx, "get channel "+channelID, func() error {
+		var err error
+		data, err = r.client.Channel().Data(ari.NewKey(ari.ChannelKey, channelID))
+		return unwrapDataErr(err)
+	})
+	return data, err
+}
+
+// appChannels lists the channels that are in the Stasis application now.
+func (r *rest) appChannels(ctx context.Context, app string) ([]string, error) {
+	var ids []string
+	err := r.do(ctx, "get application "+app, func() error {
+		data, err := r.client.Application().Data(ari.NewKey(ari.ApplicationKey, app))
+		if err != nil {
+			return unwrapDataErr(err)
+		}
+		ids = data.ChannelIDs
+		return nil
+	})
+	return ids, err
+}
+
+// ping checks that Asterisk answers REST requests.
+func (r *rest) ping(ctx context.Context) error {
+	return r.do(ctx, "asterisk info", func() error {
+		_, err := r.client.Asterisk().Info(nil)
+		return err
+	})
+}
+
+// unwrapDataErr digs the status-code error out of the client's Data wrappers,
+// which hide it behind types that errors.As cannot see through.
+func unwrapDataErr(err error) error {
+	for e := err; e != nil; {
+		if re, ok := e.(native.RequestError); ok {
+			return re
+		}
+		c, ok := e.(interface{ Cause() error })
+		if !ok {
+			u := errors.Unwrap(e)
+			if u == nil {
+				break
+			}
+			e = u
+			continue
+		}
+		e = c.Cause()
+	}
+	return err
+}
