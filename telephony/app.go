@@ -52,13 +52,16 @@ type App struct {
 	metrics *Metrics
 	log     *slog.Logger
 	handler Handler
+	// onEndpoint learns of endpoint state changes (operators' phones going offline).
+	onEndpoint func(endpoint, state string)
 
 	callsCtx    context.Context
 	cancelCalls context.CancelFunc
 	wg          sync.WaitGroup
 
 	mu       sync.Mutex
-	calls    map[string]*Call // by channel id
+	owners   map[string]*Channel // every channel we own, calls and legs, by channel id
+	calls    int                 // resident calls among them
 	draining bool
 }
 
@@ -71,7 +74,7 @@ func NewApp(cfg Config, records *callrecord.Writer, metrics *Metrics, log *slog.
 		metrics: metrics,
 		log:     log,
 		handler: handler,
-		calls:   map[string]*Call{},
+		owners:  map[string]*Channel{},
 	}
 	a.callsCtx, a.cancelCalls = context.WithCancel(context.Background())
 	a.stream = &eventStream{
@@ -82,6 +85,11 @@ func NewApp(cfg Config, records *callrecord.Writer, metrics *Metrics, log *slog.
 	return a
 }
 
+// OnEndpointState registers the listener for endpoint state changes
+// (EndpointStateChange: an operator's phone registering or going offline).
+// Call it before Run.
+func (a *App) OnEndpointState(fn func(endpoint, state string)) { a.onEndpoint = fn }
+
 // Ready reports whether the ARI WebSocket is connected.
 func (a *App) Ready(context.Context) error { return a.stream.status() }
 
@@ -89,7 +97,14 @@ func (a *App) Ready(context.Context) error { return a.stream.status() }
 func (a *App) LiveCalls() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return len(a.calls)
+	return a.calls
+}
+
+// forget stops routing events to a channel that has left the app.
+func (a *App) forget(channelID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.owners, channelID)
 }
 
 // Run keeps the ARI connection until ctx is cancelled, then stops taking new
@@ -107,7 +122,7 @@ func (a *App) Run(ctx context.Context) error {
 	<-ctx.Done()
 	a.mu.Lock()
 	a.draining = true
-	n := len(a.calls)
+	n := a.calls
 	a.mu.Unlock()
 	a.log.Info("shutting down: no new calls; waiting for calls in progress", "calls", n, "grace", a.cfg.ShutdownGrace)
 
@@ -141,13 +156,16 @@ func waitGroupTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 func (a *App) onEvent(ev ari.Event) {
 	now := time.Now()
 	if e, ok := ev.(*ari.StasisStart); ok {
-		a.onStasisStart(e)
+		a.onStasisStart(e, now)
 		return
+	}
+	if e, ok := ev.(*ari.EndpointStateChange); ok && a.onEndpoint != nil {
+		a.onEndpoint(e.Endpoint.Technology+"/"+e.Endpoint.Resource, e.Endpoint.State)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, id := range channelsOf(ev) {
-		if c, ok := a.calls[id]; ok {
+		if c, ok := a.owners[id]; ok {
 			c.in.push(delivery{ev: ev, at: now})
 		}
 	}
@@ -185,15 +203,18 @@ func targetChannel(uri string) []string {
 	return nil
 }
 
-func (a *App) onStasisStart(e *ari.StasisStart) {
-	a.metrics.callsOffered.Inc()
+func (a *App) onStasisStart(e *ari.StasisStart, now time.Time) {
 	a.mu.Lock()
-	if _, known := a.calls[e.Channel.ID]; known {
+	if owner, known := a.owners[e.Channel.ID]; known {
+		// A leg we originated has answered (or a re-delivery): its owner decides.
+		owner.in.push(delivery{ev: e, at: now})
 		a.mu.Unlock()
 		return
 	}
+	a.metrics.callsOffered.Inc()
 	c := a.newCall(e.Channel, e.Args)
-	a.calls[c.channelID] = c
+	a.owners[c.channelID] = c.Channel
+	a.calls++
 	draining := a.draining
 	a.wg.Add(1)
 	a.mu.Unlock()
@@ -211,14 +232,16 @@ func (a *App) onStasisStart(e *ari.StasisStart) {
 }
 
 func (a *App) newCall(ch ari.ChannelData, args []string) *Call {
-	c := &Call{app: a, id: newID(), channelID: ch.ID, args: args, in: newInbox()}
+	id := newID()
+	c := &Call{Channel: a.newChannel(ch.ID, a.log.With("call", id, "channel", ch.ID)), id: id, args: args}
+	c.inApp = true
+	c.channelName = ch.Name
 	if ch.Caller != nil {
 		c.callerNumber, c.callerName = ch.Caller.Number, ch.Caller.Name
 	}
 	if ch.Dialplan != nil {
 		c.dialed = ch.Dialplan.Exten
 	}
-	c.log = a.log.With("call", c.id, "channel", c.channelID)
 	return c
 }
 
@@ -237,7 +260,7 @@ func (a *App) runCall(c *Call, handler Handler) {
 		}
 		c.end(fallback)
 		a.mu.Lock()
-		delete(a.calls, c.channelID)
+		a.calls--
 		a.mu.Unlock()
 		a.metrics.callsLive.Dec()
 		a.wg.Done()
@@ -281,16 +304,16 @@ func (a *App) readopt(ctx context.Context) {
 		ids = nil
 	}
 	a.mu.Lock()
-	for _, c := range a.calls {
+	for _, c := range a.owners {
 		c.in.push(delivery{ev: resync{}, at: time.Now()})
 	}
 	var unknown []string
 	for _, id := range ids {
-		if _, ok := a.calls[id]; !ok {
+		if _, ok := a.owners[id]; !ok {
 			unknown = append(unknown, id)
 		}
 	}
-	owned := len(a.calls)
+	owned := len(a.owners)
 	a.mu.Unlock()
 	if owned > 0 || len(unknown) > 0 {
 		a.log.Info("re-adopt after (re)connect", "owned_calls_resynced", owned, "unowned_channels", len(unknown))
@@ -317,18 +340,15 @@ func (a *App) adoptUnowned(ctx context.Context, id string) {
 		return
 	}
 	a.log.Warn("re-adopt: taking over a caller left without an owner; restarting the menu", "channel", id, "caller", data.Caller)
-	a.onStasisStart(&ari.StasisStart{Channel: *data, Args: []string{"readopted"}})
+	a.onStasisStart(&ari.StasisStart{Channel: *data, Args: []string{"readopted"}}, time.Now())
 }
 
-// OutboundVar marks channels the app originates, so a restarted controller
-// can tell them from residents' calls.
-const OutboundVar = "HOTLINE_LEG"
+// legPrefix starts the id of every channel the app originates, so a
+// restarted controller can tell its own outbound legs from residents' calls.
+const legPrefix = "hotline-leg-"
 
 func isOutboundLeg(ch *ari.ChannelData) bool {
-	if ch.ChannelVars != nil && ch.ChannelVars[OutboundVar] != "" {
-		return true
-	}
-	return ch.Dialplan != nil && ch.Dialplan.Context == "hotline-outbound"
+	return strings.HasPrefix(ch.ID, legPrefix)
 }
 
 func newID() string {

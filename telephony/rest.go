@@ -176,3 +176,15 @@ func unwrapDataErr(err error) error {
 	}
 	return err
 }
+
+func (r *rest) startMOH(ctx context.Context, channelID, class string) error {
+	return r.do(ctx, "start MOH on "+channelID, func() error {
+		return r.client.Channel().MOH(ari.NewKey(ari.ChannelKey, channelID), class)
+	})
+}
+
+func (r *rest) stopMOH(ctx context.Context, channelID string) error {
+	return r.do(ctx, "stop MOH on "+channelID, func() error {
+		return r.client.Channel().StopMOH(ari.NewKey(ari.ChannelKey, channelID))
+	})
+}

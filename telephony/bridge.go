@@ -1,0 +1,77 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/CyCoreSystems/ari/v5"
+)
+
+// Bridge is a mixing bridge the app created (caller and operator, caller and
+// on-duty person). Its creator owns it and must Destroy it on every path.
+type Bridge struct {
+	app *App
+	ID  string
+}
+
+// NewBridge creates a mixing bridge.
+func (a *App) NewBridge(ctx context.Context, purpose string) (*Bridge, error) {
+	id := "hotline-br-" + newID()
+	err := a.rest.do(ctx, "create bridge", func() error {
+		_, err := a.rest.client.Bridge().Create(ari.NewKey(ari.BridgeKey, id), "mixing", purpose)
+		return err
+	})
+	if err != nil {
+		a.metrics.commandErrors.WithLabelValues("bridge_create").Inc()
+		return nil, err
+	}
+	return &Bridge{app: a, ID: id}, nil
+}
+
+// Add puts a channel in the bridge.
+func (b *Bridge) Add(ctx context.Context, ch *Channel) error {
+	err := b.app.rest.do(ctx, "add "+ch.channelID+" to bridge "+b.ID, func() error {
+		return b.app.rest.client.Bridge().AddChannel(ari.NewKey(ari.BridgeKey, b.ID), ch.channelID)
+	})
+	return ch.errGone(err)
+}
+
+// Remove takes a channel out of the bridge (it stays in the app).
+func (b *Bridge) Remove(ctx context.Context, ch *Channel) error {
+	err := b.app.rest.do(ctx, "remove "+ch.channelID+" from bridge "+b.ID, func() error {
+		return b.app.rest.client.Bridge().RemoveChannel(ari.NewKey(ari.BridgeKey, b.ID), ch.channelID)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Record records the bridge's mixed audio under name.
+func (b *Bridge) Record(ctx context.Context, name, format string) error {
+	return b.app.rest.do(ctx, "record bridge "+b.ID, func() error {
+		_, err := b.app.rest.client.Bridge().Record(ari.NewKey(ari.BridgeKey, b.ID), name, &ari.RecordingOptions{Format: format, Exists: "overwrite"})
+		return err
+	})
+}
+
+// Play plays media into the bridge (both parties hear it) without waiting.
+func (b *Bridge) Play(ctx context.Context, playbackID, media string) error {
+	return b.app.rest.do(ctx, "play "+media+" to bridge "+b.ID, func() error {
+		_, err := b.app.rest.client.Bridge().Play(ari.NewKey(ari.BridgeKey, b.ID), playbackID, media)
+		return err
+	})
+}
+
+// Destroy tears the bridge down; channels in it stay in the app.
+func (b *Bridge) Destroy() {
+	ctx, cancel := context.WithTimeout(context.Background(), b.app.cfg.RequestTimeout)
+	defer cancel()
+	err := b.app.rest.do(ctx, "destroy bridge "+b.ID, func() error {
+		return b.app.rest.client.Bridge().Delete(ari.NewKey(ari.BridgeKey, b.ID))
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		b.app.log.Warn("destroy bridge", "bridge", b.ID, "err", fmt.Errorf("%w", err))
+	}
+}
