@@ -1,0 +1,10 @@
+package main
+
+import (
+	"fmt"
+	"io"
+)
+
+func scheduleCmd(args []string, stdout, stderr io.Writer) error {
+	return fmt.Errorf("not wired yet")
+}
