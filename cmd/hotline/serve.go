@@ -141,8 +141,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, started ch
 	return firstErr
 }
 
-
-
 // migrateWithRetry applies migrations, retrying while the database is unreachable.
 func migrateWithRetry(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) ([]int, error) {
 	backoff := 500 * time.Millisecond
