@@ -15,6 +15,7 @@ type Config struct {
 	HTTP       HTTP       `mapstructure:"http"`
 	Database   Database   `mapstructure:"database"`
 	ARI        ARI        `mapstructure:"ari"`
+	SIP        SIP        `mapstructure:"sip"`
 	Calls      Calls      `mapstructure:"calls"`
 	Schedule   Schedule   `mapstructure:"schedule"`
 	Routing    Routing    `mapstructure:"routing"`
@@ -56,6 +57,13 @@ type ARI struct {
 	RequestTimeout time.Duration `mapstructure:"request_timeout"`
 	ReconnectMin   time.Duration `mapstructure:"reconnect_min"`
 	ReconnectMax   time.Duration `mapstructure:"reconnect_max"`
+}
+
+// SIP configures the SIP OPTIONS probe of Asterisk's SIP stack.
+type SIP struct {
+	ProbeTarget    string        `mapstructure:"probe_target"` // host:port; empty disables the probe
+	ProbeTransport string        `mapstructure:"probe_transport"`
+	ProbeEvery     time.Duration `mapstructure:"probe_every"`
 }
 
 // Calls holds rules for every call the app takes.

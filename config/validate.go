@@ -120,6 +120,13 @@ func (c *Config) validateBasics(ch *checker) {
 	if c.ARI.ReconnectMax < c.ARI.ReconnectMin {
 		ch.add("ari.reconnect_max", c.ARI.ReconnectMax.String(), "must not be less than ari.reconnect_min")
 	}
+	if c.SIP.ProbeTarget != "" {
+		if _, port, err := net.SplitHostPort(c.SIP.ProbeTarget); err != nil || port == "" {
+			ch.add("sip.probe_target", c.SIP.ProbeTarget, "must be host:port (empty disables the probe)")
+		}
+		ch.oneOf("sip.probe_transport", c.SIP.ProbeTransport, set("udp", "tcp"))
+		ch.positive("sip.probe_every", c.SIP.ProbeEvery)
+	}
 	if c.Calls.Language == "" {
 		ch.add("calls.language", "", "must be set (e.g. uk)")
 	}

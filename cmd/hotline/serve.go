@@ -21,6 +21,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
+	"github.com/slobozhanske/hotline/telephony/sipprobe"
 )
 
 func serveCmd(args []string, _, stderr io.Writer) error {
@@ -90,6 +91,19 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, started ch
 		BusyPrompt: busyPrompt,
 	}, records, telephony.NewMetrics(reg), log.With("component", "ari"), svc.handleCall)
 	httpSrv.AddCheck("ari", app.Ready)
+	if cfg.SIP.ProbeTarget != "" {
+		prober, err := sipprobe.New(cfg.SIP.ProbeTarget, cfg.SIP.ProbeTransport, log.With("component", "sipprobe"), reg)
+		if err != nil {
+			stopRecords()
+			return err
+		}
+		httpSrv.AddCheck("sip", prober.Status)
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			prober.Run(ctx, cfg.SIP.ProbeEvery)
+		}()
+	}
 	svc.mount(httpSrv)
 
 	log.Info("hotline starting", "http", cfg.HTTP.Listen, "ari", cfg.ARI.URL, "app", cfg.ARI.Application)
