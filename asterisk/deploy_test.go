@@ -1,0 +1,1311 @@
+// Package asterisk_test checks the deployment files, since Docker and
+// Asterisk cannot run in CI: docker-compose.yml, the two Dockerfiles,
+// asterisk/*.conf, the entrypoint, deploy/prometheus.yml, .env.example and
+// the server's default config/hotline.yaml must agree with each other on
+// ports, names, users, volumes and prompts.
+package asterisk_test
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// --- locating and loading the files ----------------------------------------
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+func path(t *testing.T, elem ...string) string {
+	return filepath.Join(append([]string{repoRoot(t)}, elem...)...)
+}
+
+func conf(t *testing.T, name string) *confFile {
+	t.Helper()
+	cf, err := parseConf(path(t, "asterisk", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cf
+}
+
+// section returns the single non-template section called name.
+func section(t *testing.T, cf *confFile, name string) *confSection {
+	t.Helper()
+	objs := cf.Objects(name)
+	if len(objs) != 1 {
+		t.Fatalf("%s: want one [%s] section, found %d", cf.Path, name, len(objs))
+	}
+	return objs[0]
+}
+
+func get(t *testing.T, s *confSection, key string) string {
+	t.Helper()
+	v, ok := s.Get(key)
+	if !ok {
+		t.Fatalf("%s: [%s] has no %s", s.file.Path, s.Name, key)
+	}
+	return v
+}
+
+func dialplanOf(t *testing.T) *dialplan {
+	t.Helper()
+	dp, err := parseDialplan(conf(t, "extensions.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dp
+}
+
+// compose is the part of docker-compose.yml the checks read. Environment,
+// ports and volumes may be written in either of compose's forms.
+type compose struct {
+	Services map[string]service `yaml:"services"`
+	Volumes  map[string]any     `yaml:"volumes"`
+}
+
+type service struct {
+	Image       string `yaml:"image"`
+	Build       any    `yaml:"build"`
+	Environment any    `yaml:"environment"`
+	Ports       []any  `yaml:"ports"`
+	Volumes     []any  `yaml:"volumes"`
+	DependsOn   any    `yaml:"depends_on"`
+	Healthcheck *struct {
+		Test    any  `yaml:"test"`
+		Disable bool `yaml:"disable"`
+	} `yaml:"healthcheck"`
+}
+
+func loadCompose(t *testing.T) *compose {
+	t.Helper()
+	data, err := os.ReadFile(path(t, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c compose
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
+	}
+	return &c
+}
+
+func (c *compose) service(t *testing.T, name string) service {
+	t.Helper()
+	s, ok := c.Services[name]
+	if !ok {
+		t.Fatalf("docker-compose.yml has no service %q", name)
+	}
+	return s
+}
+
+// env returns a service's environment as written (before interpolation).
+func (s service) env() map[string]string {
+	out := map[string]string{}
+	switch e := s.Environment.(type) {
+	case map[string]any:
+		for k, v := range e {
+			if v == nil {
+				out[k] = ""
+			} else {
+				out[k] = fmt.Sprint(v)
+			}
+		}
+	case []any:
+		for _, item := range e {
+			k, v, _ := strings.Cut(fmt.Sprint(item), "=")
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// mounts returns a service's volume mounts as source → target.
+func (s service) mounts() map[string]string {
+	out := map[string]string{}
+	for _, v := range s.Volumes {
+		switch m := v.(type) {
+		case string:
+			parts := strings.Split(m, ":")
+			if len(parts) >= 2 {
+				out[parts[0]] = parts[1]
+			}
+		case map[string]any:
+			out[fmt.Sprint(m["source"])] = fmt.Sprint(m["target"])
+		}
+	}
+	return out
+}
+
+// portMapping is one published port range.
+type portMapping struct {
+	HostIP                 string
+	HostFirst, HostLast    int
+	TargetFirst, TargetLst int
+	Protocol               string
+}
+
+func parseRange(s string) (int, int, error) {
+	a, b, isRange := strings.Cut(s, "-")
+	first, err := strconv.Atoi(a)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !isRange {
+		return first, first, nil
+	}
+	last, err := strconv.Atoi(b)
+	return first, last, err
+}
+
+func (s service) ports(t *testing.T) []portMapping {
+	t.Helper()
+	var out []portMapping
+	for _, p := range s.Ports {
+		var m portMapping
+		switch v := p.(type) {
+		case string:
+			spec, proto, _ := strings.Cut(v, "/")
+			m.Protocol = proto
+			parts := strings.Split(spec, ":")
+			var host, target string
+			switch len(parts) {
+			case 3:
+				m.HostIP, host, target = parts[0], parts[1], parts[2]
+			case 2:
+				host, target = parts[0], parts[1]
+			default:
+				t.Fatalf("port %q: publish it as [ip:]host:container", v)
+			}
+			var err1, err2 error
+			m.HostFirst, m.HostLast, err1 = parseRange(host)
+			m.TargetFirst, m.TargetLst, err2 = parseRange(target)
+			if err := errors.Join(err1, err2); err != nil {
+				t.Fatalf("port %q: %v", v, err)
+			}
+		case map[string]any:
+			m.HostIP, _ = v["host_ip"].(string)
+			m.Protocol, _ = v["protocol"].(string)
+			var err1, err2 error
+			m.HostFirst, m.HostLast, err1 = parseRange(fmt.Sprint(v["published"]))
+			m.TargetFirst, m.TargetLst, err2 = parseRange(fmt.Sprint(v["target"]))
+			if err := errors.Join(err1, err2); err != nil {
+				t.Fatalf("port %v: %v", v, err)
+			}
+		}
+		if m.Protocol == "" {
+			m.Protocol = "tcp"
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// --- compose variable interpolation -------------------------------------------
+
+var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)((:?[-?])([^}]*))?\}`)
+
+// varsIn returns the names of the ${VARIABLES} in s (not $$-escaped ones).
+func varsIn(s string) []string {
+	s = strings.ReplaceAll(s, "$$", "")
+	var out []string
+	for _, m := range varRef.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// interpolate expands s as compose does with the variables in env:
+// ${V}, ${V:-default}, ${V-default}, ${V:?error}, ${V?error} and $$.
+func interpolate(s string, env map[string]string) (string, error) {
+	var errs []error
+	const dollar = "\x00"
+	s = strings.ReplaceAll(s, "$$", dollar)
+	s = varRef.ReplaceAllStringFunc(s, func(ref string) string {
+		m := varRef.FindStringSubmatch(ref)
+		v, set := env[m[1]]
+		op, arg := m[3], m[4]
+		empty := !set || (strings.HasPrefix(op, ":") && v == "")
+		switch {
+		case op == "":
+			return v
+		case strings.HasSuffix(op, "-") && empty:
+			return arg
+		case strings.HasSuffix(op, "?") && empty:
+			errs = append(errs, fmt.Errorf("%s: %s", m[1], arg))
+		}
+		return v
+	})
+	return strings.ReplaceAll(s, dollar, "$"), errors.Join(errs...)
+}
+
+// resolvedEnv returns a service's environment interpolated with vars.
+func resolvedEnv(t *testing.T, s service, vars map[string]string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for k, v := range s.env() {
+		r, err := interpolate(v, vars)
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		out[k] = r
+	}
+	return out
+}
+
+// sampleVars are the values a filled-in .env could have.
+var sampleVars = map[string]string{
+	"ARI_PASSWORD":         "ari-secret",
+	"ASTERISK_EXTERNAL_IP": "192.0.2.10",
+	"TRUNK_HOST":           "sip.provider.example",
+	"TRUNK_USERNAME":       "slobozhanske",
+	"TRUNK_PASSWORD":       "trunk-secret",
+	"POSTGRES_PASSWORD":    "pg-secret",
+}
+
+// --- the server's default config --------------------------------------------------
+
+type hotlineConfig struct {
+	HTTP struct {
+		Listen string `yaml:"listen"`
+	} `yaml:"http"`
+	ARI struct {
+		URL         string `yaml:"url"`
+		Application string `yaml:"application"`
+		Username    string `yaml:"username"`
+	} `yaml:"ari"`
+	Calls struct {
+		Language        string `yaml:"language"`
+		FallbackContext string `yaml:"fallback_context"`
+	} `yaml:"calls"`
+	Queues []struct {
+		Name     string `yaml:"name"`
+		MOHClass string `yaml:"moh_class"`
+	} `yaml:"queues"`
+	Operators []struct {
+		ID       string `yaml:"id"`
+		Endpoint string `yaml:"endpoint"`
+	} `yaml:"operators"`
+	Escalation struct {
+		TrunkEndpoint string `yaml:"trunk_endpoint"`
+		Roster        []struct {
+			People []struct {
+				Name  string `yaml:"name"`
+				Phone string `yaml:"phone"`
+			} `yaml:"people"`
+		} `yaml:"roster"`
+	} `yaml:"escalation"`
+}
+
+// loadConfig reads config/hotline.yaml, or skips the test when it does not
+// exist yet.
+func loadConfig(t *testing.T) *hotlineConfig {
+	t.Helper()
+	data, err := os.ReadFile(path(t, "config", "hotline.yaml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("config/hotline.yaml does not exist yet")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c hotlineConfig
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		t.Fatalf("config/hotline.yaml: %v", err)
+	}
+	return &c
+}
+
+// effectiveSetting is what the server in the container uses: the compose
+// environment's HOTLINE_<KEY> if set, otherwise the config file's value.
+func effectiveSetting(env map[string]string, envKey, fileValue string) string {
+	if v, ok := env[envKey]; ok {
+		return v
+	}
+	return fileValue
+}
+
+// stasisApp is the single application every Stasis() of the dialplan names.
+func stasisApp(t *testing.T, dp *dialplan) string {
+	t.Helper()
+	steps := dp.Steps("Stasis")
+	if len(steps) == 0 {
+		t.Fatal("extensions.conf has no Stasis()")
+	}
+	app := splitArgs(steps[0].Args)[0]
+	for _, st := range steps {
+		if got := splitArgs(st.Args)[0]; got != app {
+			t.Errorf("extensions.conf:%d: Stasis(%s) names another application than %q", st.Line, st.Args, app)
+		}
+	}
+	return app
+}
+
+// --- compose ---------------------------------------------------------------------
+
+func TestComposeServices(t *testing.T) {
+	c := loadCompose(t)
+	for _, name := range []string{"asterisk", "postgres", "hotline", "prometheus"} {
+		s := c.service(t, name)
+		if s.Healthcheck == nil || s.Healthcheck.Disable || s.Healthcheck.Test == nil {
+			t.Errorf("service %s has no health check", name)
+		}
+		if s.Image == "" && s.Build == nil {
+			t.Errorf("service %s has neither image nor build", name)
+		}
+		if s.Image != "" {
+			_, tag, ok := strings.Cut(s.Image, ":")
+			if !ok || tag == "" || tag == "latest" {
+				t.Errorf("service %s: image %q must be pinned to a tag", name, s.Image)
+			}
+		}
+	}
+	if img := c.service(t, "postgres").Image; img != "postgres:15" {
+		t.Errorf("postgres image %q, want postgres:15", img)
+	}
+	if b := c.service(t, "asterisk").Build; fmt.Sprint(b) != "./asterisk" {
+		t.Errorf("asterisk is built from %v, want ./asterisk", b)
+	}
+	if b := c.service(t, "hotline").Build; fmt.Sprint(b) != "." {
+		t.Errorf("hotline is built from %v, want . (the root Dockerfile)", b)
+	}
+
+	// The server starts once the database is healthy and Asterisk started.
+	deps, _ := c.service(t, "hotline").DependsOn.(map[string]any)
+	for dep, want := range map[string]string{"postgres": "service_healthy", "asterisk": "service_started"} {
+		d, _ := deps[dep].(map[string]any)
+		if d == nil || d["condition"] != want {
+			t.Errorf("hotline depends_on %s: want condition %s, got %v", dep, want, deps[dep])
+		}
+	}
+}
+
+func TestComposeVolumes(t *testing.T) {
+	c := loadCompose(t)
+	for _, v := range []string{"pgdata", "recordings"} {
+		if _, ok := c.Volumes[v]; !ok {
+			t.Errorf("docker-compose.yml declares no named volume %q", v)
+		}
+	}
+	if got := c.service(t, "postgres").mounts()["pgdata"]; got != "/var/lib/postgresql/data" {
+		t.Errorf("postgres mounts pgdata at %q, want /var/lib/postgresql/data", got)
+	}
+
+	// Recordings: where Asterisk's ARI stores them (astspooldir/recording),
+	// and the same path in the server's container.
+	spool := get(t, section(t, conf(t, "asterisk.conf"), "directories"), "astspooldir")
+	want := spool + "/recording"
+	if got := c.service(t, "asterisk").mounts()["recordings"]; got != want {
+		t.Errorf("asterisk mounts recordings at %q, want %q (asterisk.conf astspooldir + /recording)", got, want)
+	}
+	if got := c.service(t, "hotline").mounts()["recordings"]; got != want {
+		t.Errorf("hotline mounts recordings at %q, want %q", got, want)
+	}
+}
+
+func TestComposeAsteriskPorts(t *testing.T) {
+	c := loadCompose(t)
+	ports := c.service(t, "asterisk").ports(t)
+	has := func(first, last int, proto string) *portMapping {
+		for i, p := range ports {
+			if p.HostFirst == first && p.HostLast == last && p.TargetFirst == first && p.TargetLst == last && p.Protocol == proto {
+				return &ports[i]
+			}
+		}
+		return nil
+	}
+	for _, proto := range []string{"udp", "tcp"} {
+		if has(5060, 5060, proto) == nil {
+			t.Errorf("asterisk does not publish 5060/%s", proto)
+		}
+	}
+	// RTP: exactly rtp.conf's range.
+	rtp := section(t, conf(t, "rtp.conf"), "general")
+	start, err1 := strconv.Atoi(get(t, rtp, "rtpstart"))
+	end, err2 := strconv.Atoi(get(t, rtp, "rtpend"))
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	if has(start, end, "udp") == nil {
+		t.Errorf("asterisk does not publish rtp.conf's RTP range %d-%d/udp", start, end)
+	}
+	// The SIP transports listen on 5060.
+	pjsip := conf(t, "pjsip.conf")
+	for _, proto := range []string{"udp", "tcp"} {
+		found := false
+		for _, tr := range pjsip.OfType("transport") {
+			if p, _ := tr.Get("protocol"); p == proto {
+				found = true
+				if b, _ := tr.Get("bind"); b != "0.0.0.0:5060" {
+					t.Errorf("pjsip.conf [%s] binds %q, want 0.0.0.0:5060", tr.Name, b)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("pjsip.conf has no %s transport", proto)
+		}
+	}
+	// ARI is never published beyond the host's loopback.
+	http := section(t, conf(t, "http.conf"), "general")
+	ari, _ := strconv.Atoi(get(t, http, "bindport"))
+	for _, p := range ports {
+		if p.TargetFirst <= ari && ari <= p.TargetLst && p.HostIP != "127.0.0.1" {
+			t.Errorf("ARI port %d is published on %q; publish it on 127.0.0.1 only, or not at all", ari, p.HostIP)
+		}
+	}
+}
+
+func TestComposeHotlineTalksToAsterisk(t *testing.T) {
+	c := loadCompose(t)
+	env := resolvedEnv(t, c.service(t, "hotline"), sampleVars)
+	http := section(t, conf(t, "http.conf"), "general")
+	if v := get(t, http, "enabled"); v != "yes" {
+		t.Errorf("http.conf enabled = %q, want yes", v)
+	}
+	if v := get(t, http, "bindaddr"); v != "0.0.0.0" {
+		t.Errorf("http.conf bindaddr = %q, want 0.0.0.0 (the server connects over the Docker network)", v)
+	}
+	wantURL := "http://asterisk:" + get(t, http, "bindport") + "/ari"
+	if got := env["HOTLINE_ARI_URL"]; got != wantURL {
+		t.Errorf("HOTLINE_ARI_URL = %q, want %q (http.conf bindport)", got, wantURL)
+	}
+
+	ari := conf(t, "ari.conf")
+	if v := get(t, section(t, ari, "general"), "enabled"); v != "yes" {
+		t.Errorf("ari.conf enabled = %q, want yes", v)
+	}
+	users := ari.OfType("user")
+	if len(users) != 1 {
+		t.Fatalf("ari.conf: want one user, found %d", len(users))
+	}
+	user := users[0]
+	if got := env["HOTLINE_ARI_USERNAME"]; got != user.Name {
+		t.Errorf("HOTLINE_ARI_USERNAME = %q, ari.conf's user is %q", got, user.Name)
+	}
+	if pw := get(t, user, "password"); pw != "{{ASTERISK_ARI_PASSWORD}}" {
+		t.Errorf("ari.conf [%s] password = %q: it must come from the environment ({{ASTERISK_ARI_PASSWORD}})", user.Name, pw)
+	}
+
+	// One secret, one variable: what Asterisk checks is what the server sends.
+	raw := c.service(t, "hotline").env()["HOTLINE_ARI_PASSWORD"]
+	astRaw := c.service(t, "asterisk").env()["ASTERISK_ARI_PASSWORD"]
+	hv, av := varsIn(raw), varsIn(astRaw)
+	if len(hv) != 1 || len(av) != 1 || hv[0] != av[0] {
+		t.Errorf("HOTLINE_ARI_PASSWORD (%q) and ASTERISK_ARI_PASSWORD (%q) must be the same single variable", raw, astRaw)
+	}
+	if !strings.Contains(raw, ":?") || !strings.Contains(astRaw, ":?") {
+		t.Errorf("the ARI password must be required (${VAR:?message}), got %q and %q", raw, astRaw)
+	}
+
+	app := stasisApp(t, dialplanOf(t))
+	if got, ok := env["HOTLINE_ARI_APPLICATION"]; ok && got != app {
+		t.Errorf("HOTLINE_ARI_APPLICATION = %q, extensions.conf's Stasis() names %q", got, app)
+	}
+
+	// The server sends callers it cannot take to a context that exists.
+	if fc := env["HOTLINE_CALLS_FALLBACK_CONTEXT"]; fc != "" {
+		dp := dialplanOf(t)
+		if len(dp.Extension(fc, "s")) == 0 {
+			t.Errorf("HOTLINE_CALLS_FALLBACK_CONTEXT = %q: extensions.conf has no [%s] with extension s", fc, fc)
+		}
+	}
+}
+
+func TestComposeDatabaseURL(t *testing.T) {
+	c := loadCompose(t)
+	pg := resolvedEnv(t, c.service(t, "postgres"), sampleVars)
+	env := resolvedEnv(t, c.service(t, "hotline"), sampleVars)
+	u, err := url.Parse(env["HOTLINE_DATABASE_URL"])
+	if err != nil {
+		t.Fatalf("HOTLINE_DATABASE_URL: %v", err)
+	}
+	pw, _ := u.User.Password()
+	for what, pair := range map[string][2]string{
+		"scheme":   {u.Scheme, "postgres"},
+		"host":     {u.Host, "postgres:5432"},
+		"user":     {u.User.Username(), pg["POSTGRES_USER"]},
+		"password": {pw, pg["POSTGRES_PASSWORD"]},
+		"database": {strings.TrimPrefix(u.Path, "/"), pg["POSTGRES_DB"]},
+	} {
+		if pair[0] != pair[1] || pair[1] == "" {
+			t.Errorf("HOTLINE_DATABASE_URL %s is %q, want %q (the postgres service's)", what, pair[0], pair[1])
+		}
+	}
+	// With the defaults too (only the password set).
+	pg = resolvedEnv(t, c.service(t, "postgres"), map[string]string{"POSTGRES_PASSWORD": "x", "ARI_PASSWORD": "y"})
+	env = resolvedEnv(t, c.service(t, "hotline"), map[string]string{"POSTGRES_PASSWORD": "x", "ARI_PASSWORD": "y"})
+	want := fmt.Sprintf("postgres://%s:x@postgres:5432/%s", pg["POSTGRES_USER"], pg["POSTGRES_DB"])
+	if !strings.HasPrefix(env["HOTLINE_DATABASE_URL"], want) {
+		t.Errorf("HOTLINE_DATABASE_URL with the defaults = %q, want %q…", env["HOTLINE_DATABASE_URL"], want)
+	}
+	// Without a password, compose must refuse to start.
+	if _, err := interpolate(c.service(t, "postgres").env()["POSTGRES_PASSWORD"], nil); err == nil {
+		t.Error("POSTGRES_PASSWORD is not required (${POSTGRES_PASSWORD:?…})")
+	}
+}
+
+func TestComposeHTTPAndPrometheus(t *testing.T) {
+	c := loadCompose(t)
+	env := resolvedEnv(t, c.service(t, "hotline"), sampleVars)
+	host, port, err := net.SplitHostPort(env["HOTLINE_HTTP_LISTEN"])
+	if err != nil || host != "0.0.0.0" {
+		t.Fatalf("HOTLINE_HTTP_LISTEN = %q, want 0.0.0.0:<port> (reachable by prometheus)", env["HOTLINE_HTTP_LISTEN"])
+	}
+	p, _ := strconv.Atoi(port)
+	published := false
+	for _, m := range c.service(t, "hotline").ports(t) {
+		if m.TargetFirst == p && m.TargetLst == p {
+			published = true
+		}
+	}
+	if !published {
+		t.Errorf("the hotline service does not publish its HTTP port %d", p)
+	}
+	// The health check asks the same port.
+	if hc := fmt.Sprint(c.service(t, "hotline").Healthcheck.Test); !strings.Contains(hc, ":"+port+"/healthz") {
+		t.Errorf("the hotline health check %v does not ask :%s/healthz", hc, port)
+	}
+
+	var prom struct {
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			MetricsPath   string `yaml:"metrics_path"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	data, err := os.ReadFile(path(t, "deploy", "prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &prom); err != nil {
+		t.Fatalf("deploy/prometheus.yml: %v", err)
+	}
+	found := false
+	for _, sc := range prom.ScrapeConfigs {
+		for _, st := range sc.StaticConfigs {
+			if slices.Contains(st.Targets, "hotline:"+port) {
+				found = true
+				if sc.MetricsPath != "" && sc.MetricsPath != "/metrics" {
+					t.Errorf("prometheus job %s scrapes %s, want /metrics", sc.JobName, sc.MetricsPath)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("deploy/prometheus.yml does not scrape hotline:%s", port)
+	}
+	if got := c.service(t, "prometheus").mounts()["./deploy/prometheus.yml"]; got != "/etc/prometheus/prometheus.yml" {
+		t.Errorf("prometheus mounts deploy/prometheus.yml at %q", got)
+	}
+}
+
+// TestComposeAsteriskEnvironment: every {{VARIABLE}} of the templates is
+// passed to the asterisk container.
+func TestComposeAsteriskEnvironment(t *testing.T) {
+	env := loadCompose(t).service(t, "asterisk").env()
+	for _, v := range templateVars(t) {
+		if _, ok := env[v]; !ok {
+			t.Errorf("asterisk/*.conf uses {{%s}}, which docker-compose.yml does not pass to the asterisk service", v)
+		}
+	}
+}
+
+var placeholder = regexp.MustCompile(`\{\{([A-Z][A-Z0-9_]*)\}\}`)
+
+// templateVars returns the {{VARIABLES}} used outside comments in asterisk/*.conf.
+func templateVars(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(path(t, "asterisk", "*.conf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no asterisk/*.conf: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		cf, err := parseConf(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range cf.Sections {
+			for _, l := range s.Lines {
+				for _, m := range placeholder.FindAllStringSubmatch(l.Key+" "+l.Value, -1) {
+					seen[m[1]] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestEnvExample: .env.example lists exactly the variables compose uses,
+// with no secret filled in.
+func TestEnvExample(t *testing.T) {
+	data, err := os.ReadFile(path(t, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	// Compose interpolates values (not comments): collect from every string.
+	used := map[string]bool{}
+	var walk func(any)
+	walk = func(n any) {
+		switch v := n.(type) {
+		case map[string]any:
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case string:
+			for _, name := range varsIn(v) {
+				used[name] = true
+			}
+		}
+	}
+	walk(doc)
+	f, err := os.Open(path(t, ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	listed := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Errorf(".env.example:%d: not NAME=value: %q", n, line)
+			continue
+		}
+		listed[k] = true
+		if strings.Contains(k, "PASSWORD") && v != "" {
+			t.Errorf(".env.example:%d: %s has a value; secrets stay empty in the example", n, k)
+		}
+		if !used[k] {
+			t.Errorf(".env.example:%d: %s is not used by docker-compose.yml", n, k)
+		}
+	}
+	for v := range used {
+		if !listed[v] {
+			t.Errorf("docker-compose.yml uses ${%s}, which .env.example does not list", v)
+		}
+	}
+}
+
+// --- Asterisk's configuration -------------------------------------------------------
+
+func TestPJSIPOperators(t *testing.T) {
+	pjsip := conf(t, "pjsip.conf")
+	dp := dialplanOf(t)
+	for _, id := range []string{"op101", "op102", "op103", "op104", "op105"} {
+		ep := pjsip.Object(id, "endpoint")
+		if ep == nil {
+			t.Errorf("pjsip.conf has no endpoint %s", id)
+			continue
+		}
+		for key, want := range map[string]string{
+			"context": "operators", "language": "uk", "direct_media": "no",
+			"rtp_symmetric": "yes", "force_rport": "yes", "rewrite_contact": "yes",
+		} {
+			if got, _ := ep.Get(key); got != want {
+				t.Errorf("endpoint %s: %s = %q, want %q", id, key, got, want)
+			}
+		}
+		allow := strings.Join(ep.All("allow"), ",")
+		for _, codec := range []string{"ulaw", "alaw"} {
+			if !slices.Contains(strings.Split(allow, ","), codec) {
+				t.Errorf("endpoint %s does not allow %s (allow = %s)", id, codec, allow)
+			}
+		}
+		checkAuthAndAOR(t, pjsip, ep)
+	}
+	// Every endpoint's context exists in the dialplan.
+	for _, ep := range pjsip.OfType("endpoint") {
+		ctx, _ := ep.Get("context")
+		if _, ok := dp.Contexts[ctx]; !ok {
+			t.Errorf("endpoint %s: context %q is not in extensions.conf", ep.Name, ctx)
+		}
+	}
+}
+
+// checkAuthAndAOR: an endpoint's auth and aors name sections of those types,
+// and its password comes from the environment.
+func checkAuthAndAOR(t *testing.T, pjsip *confFile, ep *confSection) {
+	t.Helper()
+	authKey := "auth"
+	if ep.Name == "trunk" {
+		authKey = "outbound_auth"
+	}
+	authName, _ := ep.Get(authKey)
+	auth := pjsip.Object(authName, "auth")
+	if auth == nil {
+		t.Errorf("endpoint %s: %s = %q is not an auth section", ep.Name, authKey, authName)
+	} else {
+		if u, _ := auth.Get("username"); u == "" {
+			t.Errorf("auth %s has no username", auth.Name)
+		}
+		if pw, _ := auth.Get("password"); !placeholder.MatchString(pw) {
+			t.Errorf("auth %s: password %q must come from the environment ({{VARIABLE}})", auth.Name, pw)
+		}
+	}
+	aorName, _ := ep.Get("aors")
+	if pjsip.Object(aorName, "aor") == nil {
+		t.Errorf("endpoint %s: aors = %q is not an aor section", ep.Name, aorName)
+	}
+}
+
+func TestPJSIPTrunk(t *testing.T) {
+	pjsip := conf(t, "pjsip.conf")
+	trunk := pjsip.Object("trunk", "endpoint")
+	if trunk == nil {
+		t.Fatal("pjsip.conf has no endpoint trunk")
+	}
+	for key, want := range map[string]string{"context": "from-trunk", "language": "uk"} {
+		if got, _ := trunk.Get(key); got != want {
+			t.Errorf("endpoint trunk: %s = %q, want %q", key, got, want)
+		}
+	}
+	checkAuthAndAOR(t, pjsip, trunk)
+	regs := pjsip.OfType("registration")
+	if len(regs) != 1 {
+		t.Fatalf("pjsip.conf: want one registration, found %d", len(regs))
+	}
+	if a, _ := regs[0].Get("outbound_auth"); pjsip.Object(a, "auth") == nil {
+		t.Errorf("registration %s: outbound_auth %q is not an auth section", regs[0].Name, a)
+	}
+	for _, key := range []string{"server_uri", "client_uri"} {
+		if v, _ := regs[0].Get(key); !strings.Contains(v, "{{TRUNK_HOST}}") {
+			t.Errorf("registration %s: %s = %q should use {{TRUNK_HOST}}", regs[0].Name, key, v)
+		}
+	}
+	ids := pjsip.OfType("identify")
+	if len(ids) != 1 {
+		t.Fatalf("pjsip.conf: want one identify, found %d", len(ids))
+	}
+	if ep, _ := ids[0].Get("endpoint"); ep != "trunk" {
+		t.Errorf("identify %s: endpoint = %q, want trunk", ids[0].Name, ep)
+	}
+}
+
+func TestDialplan(t *testing.T) {
+	dp := dialplanOf(t)
+	app := stasisApp(t, dp)
+	if app != "hotline" {
+		t.Errorf("Stasis application %q, want hotline", app)
+	}
+	for _, ctx := range []string{"from-trunk", "operators", "hotline-fallback", "hotline-outbound"} {
+		if _, ok := dp.Contexts[ctx]; !ok {
+			t.Errorf("extensions.conf has no context [%s]", ctx)
+		}
+	}
+
+	// Residents' calls: the language is set before Stasis, and the dialplan
+	// never answers (the server does).
+	for _, exten := range []string{"{{HOTLINE_DID}}", "s"} {
+		steps := dp.Extension("from-trunk", exten)
+		lang, stasis := -1, -1
+		for i, st := range steps {
+			switch {
+			case strings.EqualFold(st.App, "Set") && strings.ReplaceAll(st.Args, " ", "") == "CHANNEL(language)=uk":
+				lang = i
+			case strings.EqualFold(st.App, "Stasis") && stasis < 0:
+				stasis = i
+			}
+		}
+		if stasis < 0 || lang < 0 || lang > stasis {
+			t.Errorf("from-trunk %s: want Set(CHANNEL(language)=uk) then Stasis(%s), got %+v", exten, app, steps)
+		}
+	}
+	for _, st := range dp.Contexts["from-trunk"] {
+		if strings.EqualFold(st.App, "Answer") {
+			t.Errorf("extensions.conf:%d: from-trunk must not Answer(): the server answers", st.Line)
+		}
+	}
+
+	// Operators: the internal number and the feature codes.
+	if steps := dp.Extension("operators", "1580"); !slices.ContainsFunc(steps, func(s dialplanStep) bool {
+		return strings.EqualFold(s.App, "Stasis") && s.Args == app
+	}) {
+		t.Errorf("operators 1580 does not go to Stasis(%s)", app)
+	}
+	for code, feature := range map[string]string{"*41": "login", "*42": "logout", "*43": "pause", "*44": "unpause"} {
+		want := app + ",feature," + feature
+		steps := dp.Extension("operators", code)
+		if !slices.ContainsFunc(steps, func(s dialplanStep) bool {
+			return strings.EqualFold(s.App, "Stasis") && strings.ReplaceAll(s.Args, " ", "") == want
+		}) {
+			t.Errorf("operators %s does not go to Stasis(%s)", code, want)
+		}
+	}
+
+	// Every Goto/GotoIf with a context names one that exists, with that extension.
+	for _, st := range append(dp.Steps("Goto"), dp.Steps("GotoIf")...) {
+		targets := []string{st.Args}
+		if strings.EqualFold(st.App, "GotoIf") {
+			_, branches, _ := strings.Cut(st.Args, "?")
+			targets = strings.Split(branches, ":")
+		}
+		for _, target := range targets {
+			parts := splitArgs(target)
+			if len(parts) != 3 {
+				continue // same-context jumps
+			}
+			if len(dp.Extension(parts[0], parts[1])) == 0 {
+				t.Errorf("extensions.conf:%d: %s(%s) jumps to %s,%s, which does not exist", st.Line, st.App, st.Args, parts[0], parts[1])
+			}
+		}
+	}
+
+	// Dialled PJSIP endpoints @name exist in pjsip.conf.
+	pjsip := conf(t, "pjsip.conf")
+	for _, st := range dp.Steps("Dial") {
+		dest := splitArgs(st.Args)[0]
+		if _, ep, ok := strings.Cut(dest, "@"); ok && pjsip.Object(ep, "endpoint") == nil {
+			t.Errorf("extensions.conf:%d: Dial(%s): no endpoint %s in pjsip.conf", st.Line, st.Args, ep)
+		}
+	}
+}
+
+// TestDialplanPrompts: every sound the dialplan plays exists as a Ukrainian WAV.
+func TestDialplanPrompts(t *testing.T) {
+	dp := dialplanOf(t)
+	n := 0
+	for _, app := range []string{"Playback", "Background", "BackGround", "ControlPlayback"} {
+		for _, st := range dp.Steps(app) {
+			for _, sound := range strings.Split(splitArgs(st.Args)[0], "&") {
+				n++
+				f := path(t, "asterisk", "sounds", "uk", filepath.FromSlash(sound)+".wav")
+				if err := checkWAV(f); err != nil {
+					t.Errorf("extensions.conf:%d: %s(%s): %v", st.Line, st.App, st.Args, err)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("the dialplan plays no prompt (hotline-fallback should say hotline/line-busy)")
+	}
+	if !slices.ContainsFunc(dp.Contexts["hotline-fallback"], func(s dialplanStep) bool {
+		return strings.EqualFold(s.App, "Playback") && strings.HasPrefix(s.Args, "hotline/line-busy")
+	}) {
+		t.Error("hotline-fallback does not play hotline/line-busy")
+	}
+}
+
+// checkWAV: RIFF/WAVE, PCM, 8000 Hz, 16-bit, mono, with audio.
+func checkWAV(file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if len(b) < 44 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" || string(b[12:16]) != "fmt " {
+		return fmt.Errorf("%s: not a plain RIFF/WAVE file", file)
+	}
+	format := binary.LittleEndian.Uint16(b[20:])
+	channels := binary.LittleEndian.Uint16(b[22:])
+	rate := binary.LittleEndian.Uint32(b[24:])
+	bits := binary.LittleEndian.Uint16(b[34:])
+	if format != 1 || channels != 1 || rate != 8000 || bits != 16 {
+		return fmt.Errorf("%s: format %d, %d channels, %d Hz, %d-bit; want PCM mono 8000 Hz 16-bit", file, format, channels, rate, bits)
+	}
+	if len(b) < 44+1600 {
+		return fmt.Errorf("%s: less than 0.1 s of audio", file)
+	}
+	return nil
+}
+
+func TestMusicOnHold(t *testing.T) {
+	moh := conf(t, "musiconhold.conf")
+	for _, class := range []string{"default", "hotline"} {
+		s := moh.Object(class, "")
+		if s == nil {
+			t.Errorf("musiconhold.conf has no class [%s]", class)
+			continue
+		}
+		if m, _ := s.Get("mode"); m != "files" {
+			t.Errorf("musiconhold.conf [%s] mode = %q, want files", class, m)
+		}
+	}
+	dir := get(t, moh.Object("hotline", ""), "directory")
+	files, _ := filepath.Glob(path(t, "asterisk", "sounds", filepath.FromSlash(dir), "*.wav"))
+	if len(files) == 0 {
+		t.Fatalf("musiconhold.conf [hotline] directory %s: no WAV under asterisk/sounds/%s", dir, dir)
+	}
+	for _, f := range files {
+		if err := checkWAV(f); err != nil {
+			t.Error(err)
+		}
+	}
+	// The image puts it where the class looks (astdatadir/<directory>).
+	data := get(t, section(t, conf(t, "asterisk.conf"), "directories"), "astdatadir")
+	want := "COPY sounds/" + dir + "/ " + data + "/" + dir + "/"
+	if !slices.Contains(dockerfileLines(t, "asterisk", "Dockerfile"), want) {
+		t.Errorf("asterisk/Dockerfile lacks %q", want)
+	}
+}
+
+// TestAgainstServerConfig: config/hotline.yaml's defaults name things that
+// exist in Asterisk's configuration.
+func TestAgainstServerConfig(t *testing.T) {
+	cfg := loadConfig(t)
+	env := resolvedEnv(t, loadCompose(t).service(t, "hotline"), sampleVars)
+	dp := dialplanOf(t)
+	pjsip := conf(t, "pjsip.conf")
+
+	if got := effectiveSetting(env, "HOTLINE_ARI_APPLICATION", cfg.ARI.Application); got != stasisApp(t, dp) {
+		t.Errorf("the server's ARI application is %q, extensions.conf's Stasis() names %q", got, stasisApp(t, dp))
+	}
+	user := conf(t, "ari.conf").OfType("user")
+	if len(user) == 1 {
+		if cfg.ARI.Username != user[0].Name {
+			t.Errorf("config ari.username default %q, ari.conf's user is %q", cfg.ARI.Username, user[0].Name)
+		}
+	}
+	if cfg.ARI.URL != "" {
+		u, err := url.Parse(cfg.ARI.URL)
+		http := section(t, conf(t, "http.conf"), "general")
+		if err != nil || u.Port() != get(t, http, "bindport") || u.Path != "/ari" {
+			t.Errorf("config ari.url %q does not match http.conf (port %s, path /ari)", cfg.ARI.URL, get(t, http, "bindport"))
+		}
+	}
+	if fc := effectiveSetting(env, "HOTLINE_CALLS_FALLBACK_CONTEXT", cfg.Calls.FallbackContext); fc != "" {
+		if _, ok := dp.Contexts[fc]; !ok {
+			t.Errorf("calls.fallback_context %q is not a context of extensions.conf", fc)
+		}
+	}
+	// The channel language is the sounds directory and the endpoints' language.
+	if lang := cfg.Calls.Language; lang != "" {
+		if st, err := os.Stat(path(t, "asterisk", "sounds", lang)); err != nil || !st.IsDir() {
+			t.Errorf("calls.language %q: no asterisk/sounds/%s", lang, lang)
+		}
+		for _, ep := range pjsip.OfType("endpoint") {
+			if l, _ := ep.Get("language"); l != lang {
+				t.Errorf("endpoint %s language %q, calls.language %q", ep.Name, l, lang)
+			}
+		}
+	}
+	moh := conf(t, "musiconhold.conf")
+	for _, q := range cfg.Queues {
+		if q.MOHClass != "" && moh.Object(q.MOHClass, "") == nil {
+			t.Errorf("queue %s: moh_class %q is not in musiconhold.conf", q.Name, q.MOHClass)
+		}
+	}
+	endpoint := func(where, dial string) {
+		name, ok := strings.CutPrefix(dial, "PJSIP/")
+		if !ok {
+			return // an external number, dialled through the trunk
+		}
+		if _, at, ok := strings.Cut(name, "@"); ok {
+			name = at
+		}
+		if pjsip.Object(name, "endpoint") == nil {
+			t.Errorf("%s %q: no endpoint %s in pjsip.conf", where, dial, name)
+		}
+	}
+	for _, op := range cfg.Operators {
+		endpoint("operator "+op.ID, op.Endpoint)
+	}
+	if cfg.Escalation.TrunkEndpoint != "" {
+		endpoint("escalation.trunk_endpoint", cfg.Escalation.TrunkEndpoint)
+	}
+	for _, r := range cfg.Escalation.Roster {
+		for _, p := range r.People {
+			endpoint("escalation roster "+p.Name, p.Phone)
+		}
+	}
+}
+
+// --- Dockerfiles ------------------------------------------------------------------------
+
+// dockerfileLines returns a Dockerfile's instructions, continuation lines
+// joined and spaces collapsed, comments dropped.
+func dockerfileLines(t *testing.T, elem ...string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path(t, elem...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	cur := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "#") || (cur == "" && trimmed == "") {
+			continue
+		}
+		cont := strings.HasSuffix(trimmed, "\\")
+		cur += " " + strings.TrimSuffix(trimmed, "\\")
+		if !cont {
+			out = append(out, strings.Join(strings.Fields(cur), " "))
+			cur = ""
+		}
+	}
+	return out
+}
+
+func withPrefix(lines []string, prefix string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestAsteriskDockerfile(t *testing.T) {
+	lines := dockerfileLines(t, "asterisk", "Dockerfile")
+	from := withPrefix(lines, "FROM ")
+	if len(from) != 1 {
+		t.Fatalf("asterisk/Dockerfile: want one FROM, got %q", from)
+	}
+	img := strings.Fields(from[0])[1]
+	if _, tag, ok := strings.Cut(img, ":"); !ok || tag == "latest" || tag == "" {
+		t.Errorf("asterisk/Dockerfile: base image %q must be pinned to a release", img)
+	}
+	data := get(t, section(t, conf(t, "asterisk.conf"), "directories"), "astdatadir")
+	for _, want := range []string{
+		"COPY sounds/uk/ " + data + "/sounds/uk/",
+		"COPY *.conf /usr/local/share/hotline-asterisk/",
+		"COPY --chmod=0755 docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh",
+		`ENTRYPOINT ["docker-entrypoint.sh"]`,
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("asterisk/Dockerfile lacks %q", want)
+		}
+	}
+	if hc := withPrefix(lines, "HEALTHCHECK "); len(hc) != 1 || !strings.Contains(hc[0], "core show uptime") {
+		t.Errorf("asterisk/Dockerfile: health check %q", hc)
+	}
+	cmd := withPrefix(lines, "CMD ")
+	if len(cmd) != 1 || !strings.Contains(cmd[0], `"asterisk", "-f"`) {
+		t.Errorf("asterisk/Dockerfile: CMD %q should run asterisk -f", cmd)
+	}
+	// EXPOSE lists the RTP range of rtp.conf.
+	rtp := section(t, conf(t, "rtp.conf"), "general")
+	rng := get(t, rtp, "rtpstart") + "-" + get(t, rtp, "rtpend") + "/udp"
+	if exp := withPrefix(lines, "EXPOSE "); len(exp) != 1 || !strings.Contains(exp[0], rng) {
+		t.Errorf("asterisk/Dockerfile: EXPOSE %q lacks %s", exp, rng)
+	}
+}
+
+func TestHotlineDockerfile(t *testing.T) {
+	lines := dockerfileLines(t, "Dockerfile")
+	from := withPrefix(lines, "FROM ")
+	if len(from) != 2 {
+		t.Fatalf("Dockerfile: want a build and a runtime stage, got %q", from)
+	}
+	// The build stage uses go.mod's Go version.
+	gomod, err := os.ReadFile(path(t, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(gomod)
+	if m == nil {
+		t.Fatal("go.mod has no go line")
+	}
+	if want := "FROM golang:" + string(m[1]) + " AS build"; from[0] != want {
+		t.Errorf("Dockerfile: %q, want %q", from[0], want)
+	}
+	if img := strings.Fields(from[1])[1]; !strings.Contains(img, ":") || strings.HasSuffix(img, ":latest") {
+		t.Errorf("Dockerfile: runtime image %q must be pinned", img)
+	}
+	for _, want := range []string{
+		"COPY config/hotline.yaml /etc/hotline/hotline.yaml",
+		`CMD ["serve", "-c", "/etc/hotline/hotline.yaml"]`,
+		`ENTRYPOINT ["hotline"]`,
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	if !slices.ContainsFunc(lines, func(l string) bool {
+		return strings.HasPrefix(l, "RUN ") && strings.Contains(l, "go build") && strings.HasSuffix(l, "./cmd/hotline")
+	}) {
+		t.Error("Dockerfile does not build ./cmd/hotline")
+	}
+	if _, err := os.Stat(path(t, "cmd", "hotline")); err != nil {
+		t.Errorf("Dockerfile builds ./cmd/hotline: %v", err)
+	}
+	if hc := withPrefix(lines, "HEALTHCHECK "); len(hc) != 1 || !strings.Contains(hc[0], "/healthz") {
+		t.Errorf("Dockerfile: health check %q should ask /healthz", hc)
+	}
+	if !slices.Contains(lines, "USER hotline") {
+		t.Error("Dockerfile: the server should not run as root (USER hotline)")
+	}
+	// Secrets and local data stay out of the build context.
+	ignore, err := os.ReadFile(path(t, ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{".env", ".data", ".git"} {
+		if !slices.Contains(strings.Fields(string(ignore)), p) {
+			t.Errorf(".dockerignore does not exclude %s", p)
+		}
+	}
+}
+
+// --- the entrypoint ----------------------------------------------------------------------
+
+// runEntrypoint runs docker-entrypoint.sh with the templates of this
+// directory, writing the config to a temporary directory, and "true" as the
+// command instead of asterisk.
+func runEntrypoint(t *testing.T, vars map[string]string) (string, string, error) {
+	t.Helper()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to run docker-entrypoint.sh")
+	}
+	if _, err := exec.LookPath("awk"); err != nil {
+		t.Skip("no awk to run docker-entrypoint.sh")
+	}
+	out := t.TempDir()
+	cmd := exec.Command(sh, path(t, "asterisk", "docker-entrypoint.sh"), "true")
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOTLINE_ASTERISK_TEMPLATES=" + path(t, "asterisk"),
+		"ASTERISK_CONFIG_DIR=" + filepath.Join(out, "etc"),
+		"ASTERISK_RECORDING_DIR=" + filepath.Join(out, "recording"),
+	}
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	return filepath.Join(out, "etc"), stderr.String(), err
+}
+
+func TestEntrypointRendersConfig(t *testing.T) {
+	vars := map[string]string{
+		"ASTERISK_ARI_PASSWORD":     `a&b\c|d/e$f`, // characters sed would trip over
+		"ASTERISK_EXTERNAL_IP":      "192.0.2.10",
+		"OPERATOR_PASSWORD_DEFAULT": "op-default",
+		"OPERATOR_PASSWORD_OP102":   "op102-own",
+		"TRUNK_HOST":                "sip.provider.example",
+		"TRUNK_USERNAME":            "slobozhanske",
+		"TRUNK_PASSWORD":            "trunk-secret",
+	}
+	etc, stderr, err := runEntrypoint(t, vars)
+	if err != nil {
+		t.Fatalf("docker-entrypoint.sh: %v\n%s", err, stderr)
+	}
+	templates, _ := filepath.Glob(path(t, "asterisk", "*.conf"))
+	for _, tmpl := range templates {
+		rendered := filepath.Join(etc, filepath.Base(tmpl))
+		cf, err := parseConf(rendered)
+		if err != nil {
+			t.Fatalf("rendered %s: %v", filepath.Base(tmpl), err)
+		}
+		for _, s := range cf.Sections {
+			for _, l := range s.Lines {
+				if placeholder.MatchString(l.Value) {
+					t.Errorf("rendered %s [%s] %s = %s: placeholder left", filepath.Base(tmpl), s.Name, l.Key, l.Value)
+				}
+			}
+		}
+	}
+	ari, err := parseConf(filepath.Join(etc, "ari.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pw, _ := ari.Object("hotline", "user").Get("password"); pw != vars["ASTERISK_ARI_PASSWORD"] {
+		t.Errorf("ari.conf password %q, want %q", pw, vars["ASTERISK_ARI_PASSWORD"])
+	}
+	pjsip, err := parseConf(filepath.Join(etc, "pjsip.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"op101": "op-default", "op102": "op102-own", "duty1": "op-default"} {
+		if pw, _ := pjsip.Object(id, "auth").Get("password"); pw != want {
+			t.Errorf("%s password %q, want %q", id, pw, want)
+		}
+	}
+	if m, _ := pjsip.Object("trunk-identify", "identify").Get("match"); m != vars["TRUNK_HOST"] {
+		t.Errorf("trunk identify match = %q, want TRUNK_HOST by default", m)
+	}
+	if uri, _ := pjsip.Object("trunk-reg", "registration").Get("server_uri"); uri != "sip:sip.provider.example:5060" {
+		t.Errorf("registration server_uri = %q", uri)
+	}
+	ext, err := parseConf(filepath.Join(etc, "extensions.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := parseDialplan(ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dp.Extension("from-trunk", "_[+0-9a-zA-Z].")) == 0 {
+		t.Error("without HOTLINE_DID, from-trunk should accept any number")
+	}
+
+	vars["HOTLINE_DID"] = "+380577001580"
+	etc, stderr, err = runEntrypoint(t, vars)
+	if err != nil {
+		t.Fatalf("docker-entrypoint.sh: %v\n%s", err, stderr)
+	}
+	ext, _ = parseConf(filepath.Join(etc, "extensions.conf"))
+	if dp, _ = parseDialplan(ext); len(dp.Extension("from-trunk", "+380577001580")) == 0 {
+		t.Error("HOTLINE_DID is not the from-trunk extension")
+	}
+}
+
+func TestEntrypointRefusesMissingSecrets(t *testing.T) {
+	_, stderr, err := runEntrypoint(t, map[string]string{"ASTERISK_EXTERNAL_IP": "192.0.2.10"})
+	if err == nil {
+		t.Fatal("docker-entrypoint.sh started without passwords")
+	}
+	for _, v := range []string{"ASTERISK_ARI_PASSWORD", "OPERATOR_PASSWORD_OP101", "TRUNK_HOST", "TRUNK_PASSWORD"} {
+		if !strings.Contains(stderr, v) {
+			t.Errorf("the error does not name %s:\n%s", v, stderr)
+		}
+	}
+	_, stderr, err = runEntrypoint(t, map[string]string{
+		"ASTERISK_ARI_PASSWORD": "semi;colon", "ASTERISK_EXTERNAL_IP": "192.0.2.10",
+		"OPERATOR_PASSWORD_DEFAULT": "x", "TRUNK_HOST": "h", "TRUNK_USERNAME": "u", "TRUNK_PASSWORD": "p",
+	})
+	if err == nil || !strings.Contains(stderr, "ASTERISK_ARI_PASSWORD") {
+		t.Errorf("a password with ';' (a comment in Asterisk's config) was accepted: %v\n%s", err, stderr)
+	}
+}
