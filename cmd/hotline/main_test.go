@@ -55,3 +55,28 @@ func TestUnknownCommandIsAUsageError(t *testing.T) {
 		t.Errorf("no command: exit %d", code)
 	}
 }
+
+func TestScheduleCommandSaysStateRuleAndNextChange(t *testing.T) {
+	cases := []struct{ at, state, rule, next string }{
+		{"2026-11-27T15:44:00+02:00", "state: open", "Friday 08:00–15:45", "next:  closed at 2026-11-27T15:45:00+02:00"},
+		{"2026-11-27T15:50:00+02:00", "state: closed", "Friday closed", "next:  open at 2026-11-30T08:00:00+02:00"},
+		{"2026-11-23T12:10:00+02:00", "state: break", "обід 12:00–12:45", "next:  open at 2026-11-23T12:45:00+02:00"},
+		{"2026-12-25T10:00:00+02:00", "state: closed", "Різдво", "next:  open at 2026-12-28T08:00:00+02:00"},
+		// Summer time: 08:00 in Kyiv is 05:00 UTC.
+		{"2027-06-01T05:00:00Z", "state: open", "Tuesday 08:00–17:00", "next:  break at 2027-06-01T12:00:00+03:00"},
+	}
+	for _, tc := range cases {
+		code, out, errs := runCLI("schedule", "-c", "../../config/hotline.yaml", "--at", tc.at)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.at, code, errs)
+		}
+		for _, want := range []string{tc.state, tc.rule, tc.next} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.at, want, out)
+			}
+		}
+	}
+	if code, _, _ := runCLI("schedule", "-c", "../../config/hotline.yaml", "--at", "tomorrow"); code != 2 {
+		t.Errorf("a bad --at: exit %d, want 2", code)
+	}
+}

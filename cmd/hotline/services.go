@@ -13,14 +13,6 @@ import (
 	"github.com/slobozhanske/hotline/telephony"
 )
 
-// domain holds what is built from the config alone, with no I/O: the same
-// code runs in `check-config`, so a config that passes never fails at start.
-type domain struct{}
-
-func buildDomain(cfg *config.Config) (*domain, error) {
-	return &domain{}, nil
-}
-
 // services are the running parts a call can reach.
 type services struct {
 	cfg    *config.Config

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/slobozhanske/hotline/config"
+	"github.com/slobozhanske/hotline/telephony/schedule"
+)
+
+// domain holds what is built from the config alone, with no I/O: the same
+// code runs in `check-config`, so a config that passes never fails at start.
+type domain struct {
+	schedule *schedule.Schedule
+}
+
+func buildDomain(cfg *config.Config) (*domain, error) {
+	var errs []error
+	sch, err := buildSchedule(cfg.Schedule)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &domain{schedule: sch}, nil
+}
+
+// buildSchedule translates the schedule section into the schedule package's rules.
+func buildSchedule(c config.Schedule) (*schedule.Schedule, error) {
+	sc := schedule.Config{TimeZone: c.TimeZone, Weekly: map[time.Weekday][]schedule.Interval{}}
+	days := make([]string, 0, len(c.Weekly))
+	for d := range c.Weekly {
+		days = append(days, d)
+	}
+	sort.Strings(days)
+	for _, d := range days {
+		wd, err := schedule.ParseWeekday(d)
+		if err != nil {
+			return nil, fmt.Errorf("schedule.weekly.%s: %w", d, err)
+		}
+		for _, iv := range c.Weekly[d] {
+			sc.Weekly[wd] = append(sc.Weekly[wd], schedule.Interval{From: iv.From, To: iv.To})
+		}
+	}
+	for i, b := range c.Breaks {
+		br := schedule.Break{Name: b.Name, From: b.From, To: b.To}
+		for _, d := range b.Days {
+			wd, err := schedule.ParseWeekday(d)
+			if err != nil {
+				return nil, fmt.Errorf("schedule.breaks[%d].days: %w", i, err)
+			}
+			br.Days = append(br.Days, wd)
+		}
+		sc.Breaks = append(sc.Breaks, br)
+	}
+	sc.Exceptions = exceptionsFromConfig(c.Exceptions)
+	sch, err := schedule.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("schedule: %w", err)
+	}
+	return sch, nil
+}
+
+func exceptionsFromConfig(in []config.Exception) []schedule.Exception {
+	out := make([]schedule.Exception, 0, len(in))
+	for _, e := range in {
+		ex := schedule.Exception{Date: e.Date, Name: e.Name, Closed: e.Closed}
+		for _, iv := range e.Hours {
+			ex.Hours = append(ex.Hours, schedule.Interval{From: iv.From, To: iv.To})
+		}
+		for _, iv := range e.Breaks {
+			ex.Breaks = append(ex.Breaks, schedule.Break{Name: "перерва", From: iv.From, To: iv.To})
+		}
+		out = append(out, ex)
+	}
+	return out
+}
