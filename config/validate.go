@@ -345,8 +345,9 @@ func (c *Config) validateAppeals(ch *checker) {
 		ch.add("appeals.number_format", a.NumberFormat, "not a valid template: %v", err)
 	} else if err := tpl.Execute(new(strings.Builder), struct{ Year, Seq string }{"2026", "000001"}); err != nil {
 		ch.add("appeals.number_format", a.NumberFormat, "uses unknown fields (only {{.Year}} and {{.Seq}}): %v", err)
-	} else if !strings.Contains(a.NumberFormat, "{{.Seq}}") {
-		ch.add("appeals.number_format", a.NumberFormat, "must contain {{.Seq}}")
+	} else if !strings.Contains(a.NumberFormat, "{{.Seq}}") || !strings.Contains(a.NumberFormat, "{{.Year}}") {
+		// Numbers are gapless within a year: without the year they would repeat every January.
+		ch.add("appeals.number_format", a.NumberFormat, "must contain {{.Year}} and {{.Seq}}")
 	}
 	if a.SeqDigits < 1 || a.SeqDigits > 12 {
 		ch.add("appeals.seq_digits", strconv.Itoa(a.SeqDigits), "must be 1–12")
