@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/slobozhanske/hotline/appeals"
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 )
@@ -14,6 +15,7 @@ import (
 // code runs in `check-config`, so a config that passes never fails at start.
 type domain struct {
 	schedule *schedule.Schedule
+	appeals  appeals.Config
 }
 
 func buildDomain(cfg *config.Config) (*domain, error) {
@@ -22,10 +24,35 @@ func buildDomain(cfg *config.Config) (*domain, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	ac := appealsConfig(cfg)
+	if err := ac.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("appeals: %w", err))
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &domain{schedule: sch}, nil
+	return &domain{schedule: sch, appeals: ac}, nil
+}
+
+// appealsConfig translates the appeals section into the appeals package's rules.
+func appealsConfig(c *config.Config) appeals.Config {
+	a := c.Appeals
+	ac := appeals.DefaultConfig()
+	ac.TimeZone = c.Schedule.TimeZone
+	ac.NumberFormat, ac.SeqDigits, ac.SpokenPart = a.NumberFormat, a.SeqDigits, a.SpokenPart
+	ac.AcceptWithin, ac.AcceptWithinSOS, ac.MaxResolution = a.AcceptWithin, a.AcceptWithinSOS, a.MaxResolution
+	ac.Executors, ac.Categories = nil, nil
+	for _, e := range a.Executors {
+		ac.Executors = append(ac.Executors, appeals.Executor{Code: e.Code, Title: e.Title})
+	}
+	for _, k := range a.Categories {
+		ac.Categories = append(ac.Categories, appeals.Category{
+			Code: k.Code, Title: k.Title, Prompt: k.Prompt, DefaultPriority: appeals.Priority(k.DefaultPriority),
+			Executor: k.Executor, AcceptWithin: k.AcceptWithin, ResolveWithin: k.ResolveWithin,
+			TimeBasis: appeals.TimeBasis(k.TimeBasis), Housing: k.Housing,
+		})
+	}
+	return ac
 }
 
 // buildSchedule translates the schedule section into the schedule package's rules.

@@ -59,6 +59,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, started ch
 
 	httpSrv := httpserver.New(log)
 	reg := httpSrv.Registry()
+	svc, err := newServices(cfg, domain, pool, reg, log)
+	if err != nil {
+		return err
+	}
+	var prober *sipprobe.Prober
+	if cfg.SIP.ProbeTarget != "" {
+		if prober, err = sipprobe.New(cfg.SIP.ProbeTarget, cfg.SIP.ProbeTransport, log.With("component", "sipprobe"), reg); err != nil {
+			return err
+		}
+	}
 	httpSrv.AddCheck("database", func(ctx context.Context) error { return store.Ping(ctx, pool) })
 
 	// Migrations run in the background so the server answers /healthz and
@@ -81,7 +91,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, started ch
 		records.Run(recordsCtx, 10*time.Second)
 	}()
 
-	svc := newServices(cfg, domain, pool, reg, log)
 	app := telephony.NewApp(telephony.Config{
 		URL: cfg.ARI.URL, WebSocketURL: cfg.ARI.WebSocketURL, Application: cfg.ARI.Application,
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password.Reveal(),
@@ -91,12 +100,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, started ch
 		BusyPrompt: busyPrompt,
 	}, records, telephony.NewMetrics(reg), log.With("component", "ari"), svc.handleCall)
 	httpSrv.AddCheck("ari", app.Ready)
-	if cfg.SIP.ProbeTarget != "" {
-		prober, err := sipprobe.New(cfg.SIP.ProbeTarget, cfg.SIP.ProbeTransport, log.With("component", "sipprobe"), reg)
-		if err != nil {
-			stopRecords()
-			return err
-		}
+	if prober != nil {
 		httpSrv.AddCheck("sip", prober.Status)
 		bg.Add(1)
 		go func() {

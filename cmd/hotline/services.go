@@ -2,26 +2,64 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/slobozhanske/hotline/appeals"
+	"github.com/slobozhanske/hotline/appeals/httpapi"
+	"github.com/slobozhanske/hotline/appeals/overdue"
+	"github.com/slobozhanske/hotline/appeals/pgstore"
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/internal/httpserver"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony"
 )
 
-// services are the running parts a call can reach.
+// services are the running parts a call or an API request can reach.
 type services struct {
 	cfg    *config.Config
 	domain *domain
 	log    *slog.Logger
+
+	appeals    *appeals.Service
+	appealsAPI *httpapi.Handler
+	overdue    *overdue.Watcher
 }
 
-func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger) *services {
-	return &services{cfg: cfg, domain: d, log: log}
+func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger) (*services, error) {
+	s := &services{cfg: cfg, domain: d, log: log}
+	store := pgstore.New(pool, log.With("component", "appeals"))
+	var err error
+	s.appeals, err = appeals.NewService(d.appeals, appeals.Deps{
+		Repo: store, Calendar: d.schedule, Registerer: reg, Log: log.With("component", "appeals"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("appeals service: %w", err)
+	}
+	s.appealsAPI, err = httpapi.New(httpapi.Config{Service: s.appeals, Tokens: apiTokens(cfg), Log: log.With("component", "api")})
+	if err != nil {
+		return nil, fmt.Errorf("appeals API: %w", err)
+	}
+	s.overdue, err = overdue.New(overdue.Config{
+		Store: store, Every: cfg.Appeals.OverdueCheckEvery,
+		Webhook:    overdue.Webhook{URL: cfg.Appeals.SOSWebhookURL},
+		Registerer: reg, Log: log.With("component", "overdue"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("overdue watcher: %w", err)
+	}
+	return s, nil
+}
+
+func apiTokens(cfg *config.Config) []httpapi.Token {
+	out := make([]httpapi.Token, 0, len(cfg.API.Tokens))
+	for _, t := range cfg.API.Tokens {
+		out = append(out, httpapi.Token{User: t.User, Role: t.Role, Executor: t.Executor, Token: t.Token.Reveal()})
+	}
+	return out
 }
 
 // busyPrompt is what callers hear when the server is shutting down.
@@ -35,6 +73,17 @@ func (s *services) handleCall(ctx context.Context, call *telephony.Call) {
 	_ = call.Play(ctx, false, busyPrompt)
 }
 
-func (s *services) mount(h *httpserver.Server) {}
+func (s *services) mount(h *httpserver.Server) {
+	h.Handle("/api/v1/", s.appealsAPI)
+}
 
-func (s *services) runBackground(ctx context.Context, migrated <-chan struct{}) { <-ctx.Done() }
+// runBackground runs the jobs that need the schema: they start once the
+// migrations are applied and stop with ctx.
+func (s *services) runBackground(ctx context.Context, migrated <-chan struct{}) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-migrated:
+	}
+	s.overdue.Run(ctx)
+}
