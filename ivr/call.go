@@ -16,7 +16,9 @@ import (
 // Media is an Asterisk media URI, e.g. "sound:hotline/greeting" or "digits:123".
 type Media string
 
-// ErrHangup is returned (wrapped) by every Call method once the caller has hung up.
+// ErrHangup is returned (wrapped) by every Call method once the caller has
+// hung up. When the ctx passed to a Call method ends, the method returns an
+// error wrapping ctx.Err() instead; the menu treats both as the end of the call.
 var ErrHangup = errors.New("caller hung up")
 
 // ErrNoInput is returned by NextDigit when no key arrives in time.
@@ -32,15 +34,23 @@ type Call interface {
 	CallerNumber() string
 	// Play plays media in order and returns when it has finished. When
 	// interruptible, a key pressed during playback stops it at once (barge-in)
-	// and Play returns nil; the key stays buffered for NextDigit.
+	// and Play returns nil; the key stays buffered for NextDigit. When
+	// interruptible and a key is already buffered, Play plays nothing and
+	// returns nil (type-ahead). Keys pressed during a non-interruptible Play
+	// are buffered too.
 	Play(ctx context.Context, interruptible bool, media ...Media) error
 	// NextDigit returns the next buffered key ('0'–'9', '*', '#'), waiting up to
-	// timeout for one; ErrNoInput when none comes.
+	// timeout for one; ErrNoInput when none comes. Buffered keys come out in
+	// the order they were pressed, each once.
 	NextDigit(ctx context.Context, timeout time.Duration) (byte, error)
 	// ClearDigits forgets keys pressed so far (before a new question).
 	ClearDigits()
 	// Record records the caller after a beep until the terminator key,
-	// silence or the maximum duration.
+	// silence or the maximum duration. The terminator is not left buffered.
+	// When the caller hangs up during the recording, the error wraps
+	// ErrHangup and the returned Recording still has its Name (Asterisk keeps
+	// what was said): the menu files an emergency even then. Duration 0 with
+	// Empty false means "not known".
 	Record(ctx context.Context, opts RecordOptions) (Recording, error)
 	// Note appends a step to the call record (menu node, key, timeout, …).
 	Note(step Step)

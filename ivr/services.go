@@ -16,9 +16,19 @@ const (
 
 // QueueResult is how a caller left a queue.
 type QueueResult struct {
-	Kind     string // answered (talked to an operator), abandoned, message (chose to leave a message), overflow (max wait or queue full), closed (no operator can take calls)
+	Kind     string // answered (talked to an operator), abandoned, message (chose to leave a message), overflow (max wait or queue full), closed (no operator can take calls), menu (an operator sent the caller back to the menu)
 	Operator string
 }
+
+// QueueResult kinds.
+const (
+	QueueAnswered  = "answered"
+	QueueAbandoned = "abandoned"
+	QueueMessage   = "message"
+	QueueOverflow  = "overflow"
+	QueueClosed    = "closed"
+	QueueMenu      = "menu"
+)
 
 // Queues hands a caller to an operator queue.
 type Queues interface {
@@ -73,14 +83,40 @@ type SOSAlert struct {
 // Escalations passes after-hours emergencies to the on-duty person.
 type Escalations interface {
 	// Start stores the escalation and returns; the calls to the on-duty chain
-	// run on their own, so a new SOS never waits for another to finish. When
-	// connect is non-nil the caller stays on the line and connect is closed
-	// once the on-duty person accepts (see keep_caller_on_line).
+	// run on their own, so a new SOS never waits for another to finish. The
+	// menu calls it with a context detached from the call (the escalation
+	// must outlive the caller's hangup) and bounded by a timeout that ends
+	// when Start returns: the chain runs on a context of its own.
+	// alert.Appeal is zero when the card could not be opened (database
+	// down): escalate all the same (alert.CallID is always set).
 	Start(ctx context.Context, alert SOSAlert) error
 }
 
+// CallerHold keeps an after-hours SOS caller on the line until the person on
+// duty accepts and is connected (escalation.keep_caller_on_line). It is
+// optional: a Flow without one calls Escalations.Start and says goodbye.
+type CallerHold interface {
+	// StartHeld starts the escalation as Escalations.Start does and returns
+	// the function that then holds the caller.
+	StartHeld(ctx context.Context, alert SOSAlert) (HoldFunc, error)
+}
+
+// HoldFunc keeps the caller on the line (hold music) until they have been
+// connected to the person on duty and that conversation has ended
+// (connected true), or until no one can be connected any more (false). It
+// must return promptly, releasing what it holds, once the caller hangs up
+// (an error wrapping ErrHangup) or ctx ends.
+type HoldFunc func(ctx context.Context, call Call) (connected bool, err error)
+
 // ScheduleState is the contact centre's state when the call arrives.
 type ScheduleState struct {
-	State    string    // open, break, closed
+	State    string    // StateOpen, StateBreak, StateClosed
 	NextOpen time.Time // when operators are next available (for "operators return at 12:45")
 }
+
+// ScheduleState.State values.
+const (
+	StateOpen   = "open"   // operators take calls
+	StateBreak  = "break"  // a break (lunch) inside the working day
+	StateClosed = "closed" // out of hours
+)
