@@ -40,6 +40,9 @@ func (a *App) newChannel(id string, log *slog.Logger) *Channel {
 // ID is the Asterisk channel id.
 func (c *Channel) ChannelID() string { return c.channelID }
 
+// Log is the channel's logger (with its ids).
+func (c *Channel) Log() *slog.Logger { return c.log }
+
 // HungUp reports whether the far end has hung up.
 func (c *Channel) HungUp() bool { return c.hungUp }
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/slobozhanske/hotline/appeals"
 	"github.com/slobozhanske/hotline/config"
+	"github.com/slobozhanske/hotline/ivr"
+	"github.com/slobozhanske/hotline/ivr/prompts"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 
@@ -16,11 +18,16 @@ import (
 type domain struct {
 	schedule *schedule.Schedule
 	appeals  appeals.Config
+	menu     *ivr.Menu
 }
 
 func buildDomain(cfg *config.Config) (*domain, error) {
 	var errs []error
 	sch, err := buildSchedule(cfg.Schedule)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	menu, err := buildMenu(cfg)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -31,7 +38,46 @@ func buildDomain(cfg *config.Config) (*domain, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &domain{schedule: sch, appeals: ac}, nil
+	return &domain{schedule: sch, appeals: ac, menu: menu}, nil
+}
+
+// buildMenu translates the menu section into the ivr package's tree; every
+// prompt must be in the catalogue and every routing entry must exist.
+func buildMenu(cfg *config.Config) (*ivr.Menu, error) {
+	var errs []error
+	action := func(path string, a config.MenuAction) ivr.Action {
+		kind, err := ivr.ParseActionKind(a.Action)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", path, err))
+		}
+		return ivr.Action{Kind: kind, Node: a.Node, Queue: a.Queue, Prompt: a.Prompt}
+	}
+	nodes := make(map[string]*ivr.Node, len(cfg.Menu.Nodes))
+	for name, n := range cfg.Menu.Nodes {
+		path := "menu.nodes." + name
+		node := &ivr.Node{
+			Name: name, Prompts: n.Prompts, FirstKeyTimeout: n.FirstKeyTimeout, InterKeyTimeout: n.InterKeyTimeout,
+			MaxRetries: n.MaxRetries, InvalidPrompt: n.InvalidPrompt, NoInputPrompt: n.NoInputPrompt,
+			Options: map[byte]ivr.Action{}, OnExhausted: action(path+".on_exhausted", n.OnExhausted),
+		}
+		for key, a := range n.Options {
+			k, err := ivr.ParseKey(key)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s.options: %w", path, err))
+				continue
+			}
+			node.Options[k] = action(path+".options."+key, a)
+		}
+		nodes[name] = node
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	menu, err := ivr.NewMenu(nodes, prompts.Has, cfg.Routing.Open, cfg.Routing.Break, cfg.Routing.Closed)
+	if err != nil {
+		return nil, fmt.Errorf("menu: %w", err)
+	}
+	return menu, nil
 }
 
 // appealsConfig translates the appeals section into the appeals package's rules.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/httpserver"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 
 // services are the running parts a call or an API request can reach.
@@ -27,6 +29,7 @@ type services struct {
 	appeals    *appeals.Service
 	appealsAPI *httpapi.Handler
 	overdue    *overdue.Watcher
+	flow       *ivr.Flow
 }
 
 func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger) (*services, error) {
@@ -51,6 +54,18 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 	if err != nil {
 		return nil, fmt.Errorf("overdue watcher: %w", err)
 	}
+	s.flow = &ivr.Flow{
+		Menu:     d.menu,
+		Appeals:  menuAppeals{s.appeals},
+		Location: d.schedule.Location(),
+		Options: ivr.Options{
+			SOS: ivr.RecordLimits{MaxDuration: cfg.Escalation.RecordMax, MaxSilence: cfg.Escalation.RecordSilence},
+		},
+		Log: log.With("component", "menu"),
+	}
+	if len(cfg.Queues) > 0 {
+		s.flow.Options.OperatorQueue = cfg.Queues[0].Name
+	}
 	return s, nil
 }
 
@@ -65,12 +80,32 @@ func apiTokens(cfg *config.Config) []httpapi.Token {
 // busyPrompt is what callers hear when the server is shutting down.
 const busyPrompt ivr.Media = "sound:hotline/line-busy"
 
-// handleCall is where every resident's call starts (one goroutine per call).
+// handleCall is where every resident's call starts (one goroutine per call):
+// the working-hours state picks the menu's entry node and the menu takes over.
 func (s *services) handleCall(ctx context.Context, call *telephony.Call) {
 	if err := call.Answer(ctx); err != nil {
+		call.Log().Info("caller gone before answer", "err", err)
 		return
 	}
-	_ = call.Play(ctx, false, busyPrompt)
+	now := time.Now()
+	decision := s.domain.schedule.State(now)
+	nextOpen, _ := s.domain.schedule.NextOpen(now)
+	start := s.routeFor(decision.State)
+	call.Note(ivr.Step{Kind: "route", Node: start, Detail: map[string]string{"state": string(decision.State), "rule": decision.Rule}})
+	if err := s.flow.Run(ctx, call, start, ivr.ScheduleState{State: string(decision.State), NextOpen: nextOpen}); err != nil {
+		call.Log().Error("menu ended with an error", "err", err)
+	}
+}
+
+func (s *services) routeFor(st schedule.State) string {
+	switch st {
+	case schedule.StateOpen:
+		return s.cfg.Routing.Open
+	case schedule.StateBreak:
+		return s.cfg.Routing.Break
+	default:
+		return s.cfg.Routing.Closed
+	}
 }
 
 func (s *services) mount(h *httpserver.Server) {
