@@ -273,7 +273,16 @@ func (c *Channel) Record(ctx context.Context, opts ivr.RecordOptions) (ivr.Recor
 			}
 		}
 		return finished
-	}, nil)
+	}, func() bool {
+		// RecordingFinished may have been lost with the WebSocket: a recording
+		// no longer live has finished and is stored (its length is unknown).
+		live, err := c.app.rest.liveRecordingExists(ctx, name)
+		if err == nil && !live {
+			finished = true
+			result = ivr.Recording{Name: name}
+		}
+		return finished
+	})
 	// The terminator key is not a menu choice.
 	c.ClearDigits()
 	if failed != "" {

@@ -188,3 +188,15 @@ func (r *rest) stopMOH(ctx context.Context, channelID string) error {
 		return r.client.Channel().StopMOH(ari.NewKey(ari.ChannelKey, channelID))
 	})
 }
+
+// liveRecordingExists reports whether a recording is still in progress.
+func (r *rest) liveRecordingExists(ctx context.Context, name string) (bool, error) {
+	err := r.do(ctx, "get live recording "+name, func() error {
+		_, err := r.client.LiveRecording().Data(ari.NewKey(ari.LiveRecordingKey, name))
+		return unwrapDataErr(err)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -41,12 +41,18 @@ func serveCmd(args []string, _, stderr io.Writer) error {
 	log := newLogger(cfg.Log, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, cfg, log, nil)
+	return serve(ctx, cfg, log, serveHooks{})
 }
 
-// serve runs the server until ctx is cancelled. started, if not nil, gets
-// the HTTP address once listening (tests).
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, started chan<- string) error {
+// serveHooks let tests watch and steer a server.
+type serveHooks struct {
+	started chan<- string    // gets the HTTP address once listening
+	now     func() time.Time // the clock the schedule is read with (default time.Now)
+}
+
+// serve runs the server until ctx is cancelled.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serveHooks) error {
+	started := hooks.started
 	domain, err := buildDomain(cfg)
 	if err != nil {
 		return err
@@ -59,7 +65,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, started ch
 
 	httpSrv := httpserver.New(log)
 	reg := httpSrv.Registry()
-	svc, err := newServices(cfg, domain, pool, reg, log)
+	svc, err := newServices(cfg, domain, pool, reg, log, hooks.now)
 	if err != nil {
 		return err
 	}

@@ -50,11 +50,16 @@ func (w testWriter) Write(p []byte) (int, error) {
 // startServer runs serve() in the background and returns its base URL; the
 // server is shut down (and must return cleanly) when the test ends.
 func startServer(t *testing.T, cfg *config.Config) string {
+	return startServerAt(t, cfg, nil)
+}
+
+// startServerAt is startServer with the schedule read at now() (nil: the real clock).
+func startServerAt(t *testing.T, cfg *config.Config, now func() time.Time) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, testLogger(t), started) }()
+	go func() { done <- serve(ctx, cfg, testLogger(t), serveHooks{started: started, now: now}) }()
 	var addr string
 	select {
 	case addr = <-started:

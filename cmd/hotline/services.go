@@ -25,6 +25,7 @@ type services struct {
 	cfg    *config.Config
 	domain *domain
 	log    *slog.Logger
+	now    func() time.Time
 
 	appeals    *appeals.Service
 	appealsAPI *httpapi.Handler
@@ -32,12 +33,15 @@ type services struct {
 	flow       *ivr.Flow
 }
 
-func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger) (*services, error) {
-	s := &services{cfg: cfg, domain: d, log: log}
+func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*services, error) {
+	if now == nil {
+		now = time.Now
+	}
+	s := &services{cfg: cfg, domain: d, log: log, now: now}
 	store := pgstore.New(pool, log.With("component", "appeals"))
 	var err error
 	s.appeals, err = appeals.NewService(d.appeals, appeals.Deps{
-		Repo: store, Calendar: d.schedule, Registerer: reg, Log: log.With("component", "appeals"),
+		Repo: store, Calendar: d.schedule, Now: now, Registerer: reg, Log: log.With("component", "appeals"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("appeals service: %w", err)
@@ -87,7 +91,7 @@ func (s *services) handleCall(ctx context.Context, call *telephony.Call) {
 		call.Log().Info("caller gone before answer", "err", err)
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	decision := s.domain.schedule.State(now)
 	nextOpen, _ := s.domain.schedule.NextOpen(now)
 	start := s.routeFor(decision.State)
