@@ -210,7 +210,8 @@ func (p *Party) WaitInStasis(ctx context.Context) error {
 
 // WaitBridgedWith waits until the party shares a bridge with every other party.
 func (p *Party) WaitBridgedWith(ctx context.Context, others ...*Party) error {
-	_, err := p.Wait(ctx, func(PartyState) bool { return p.inBridgeWithLocked(others) })
+	// Wait runs cond without the server lock, so it must take the lock itself.
+	_, err := p.Wait(ctx, func(PartyState) bool { return p.InBridgeWith(others...) })
 	return err
 }
 
