@@ -10,15 +10,19 @@ import (
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/ivr/prompts"
+	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 
 // domain holds what is built from the config alone, with no I/O: the same
 // code runs in `check-config`, so a config that passes never fails at start.
 type domain struct {
-	schedule *schedule.Schedule
-	appeals  appeals.Config
-	menu     *ivr.Menu
+	schedule   *schedule.Schedule
+	appeals    appeals.Config
+	menu       *ivr.Menu
+	escalation escalation.Settings
+	roster     []escalation.Shift
+	dutyPrompt escalation.Prompts
 }
 
 func buildDomain(cfg *config.Config) (*domain, error) {
@@ -31,14 +35,64 @@ func buildDomain(cfg *config.Config) (*domain, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	for i, c := range cfg.Appeals.Categories {
+		if c.Prompt != "" && !prompts.Has(c.Prompt) {
+			errs = append(errs, fmt.Errorf("appeals.categories[%d].prompt: %q is not in the prompt catalogue", i, c.Prompt))
+		}
+	}
 	ac := appealsConfig(cfg)
 	if err := ac.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("appeals: %w", err))
 	}
+	settings, roster, err := escalationConfig(cfg)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &domain{schedule: sch, appeals: ac, menu: menu}, nil
+	return &domain{schedule: sch, appeals: ac, menu: menu, escalation: settings, roster: roster,
+		dutyPrompt: dutyPrompts(cfg)}, nil
+}
+
+// escalationConfig translates the escalation section: the settings and the
+// duty roster that seeds the database on first start.
+func escalationConfig(cfg *config.Config) (escalation.Settings, []escalation.Shift, error) {
+	e := cfg.Escalation
+	settings := escalation.Settings{
+		CallerID: e.CallerID, TrunkEndpoint: e.TrunkEndpoint, RingTimeout: e.RingTimeout, AckTimeout: e.AckTimeout,
+		AttemptsPerPerson: e.AttemptsPerDuty, RetryDelay: e.RetryDelay, MaxRounds: e.MaxRounds,
+	}
+	var errs []error
+	if err := settings.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("escalation: %w", err))
+	}
+	var roster []escalation.Shift
+	for i, sh := range e.Roster {
+		people := make([]escalation.Person, 0, len(sh.People))
+		for _, p := range sh.People {
+			people = append(people, escalation.Person{Name: p.Name, Phone: p.Phone})
+		}
+		shift, err := escalation.ParseShift(sh.From, sh.To, people)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("escalation.roster[%d]: %w", i, err))
+			continue
+		}
+		roster = append(roster, shift)
+	}
+	return settings, roster, errors.Join(errs...)
+}
+
+// dutyPrompts are the on-duty call's prompts, with each category's spoken title.
+func dutyPrompts(cfg *config.Config) escalation.Prompts {
+	p := escalation.DefaultPrompts()
+	p.Categories = map[string]ivr.Media{}
+	for _, c := range cfg.Appeals.Categories {
+		if c.Prompt != "" {
+			p.Categories[c.Code] = ivr.Prompt(c.Prompt)
+		}
+	}
+	return p
 }
 
 // buildMenu translates the menu section into the ivr package's tree; every

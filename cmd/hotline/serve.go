@@ -50,9 +50,10 @@ type serveHooks struct {
 	now     func() time.Time // the clock the schedule is read with (default time.Now)
 }
 
-// serve runs the server until ctx is cancelled.
+// serve runs the server until ctx is cancelled. It builds everything first
+// (a bad config or a busy port fails before anything starts), then starts the
+// parts, and on shutdown stops them in the order that loses nothing.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serveHooks) error {
-	started := hooks.started
 	domain, err := buildDomain(cfg)
 	if err != nil {
 		return err
@@ -74,29 +75,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		if prober, err = sipprobe.New(cfg.SIP.ProbeTarget, cfg.SIP.ProbeTransport, log.With("component", "sipprobe"), reg); err != nil {
 			return err
 		}
+		defer prober.Close()
 	}
-	httpSrv.AddCheck("database", func(ctx context.Context) error { return store.Ping(ctx, pool) })
-
-	// Migrations run in the background so the server answers /healthz and
-	// /readyz (reporting the database) even while PostgreSQL is still away.
-	migrated := make(chan struct{})
-	var bg sync.WaitGroup
-	bg.Add(1)
-	go func() {
-		defer bg.Done()
-		if _, err := migrateWithRetry(ctx, pool, log); err == nil {
-			close(migrated)
-		}
-	}()
-
 	records := callrecord.NewWriter(pool, cfg.Calls.RecordBuffer, log.With("component", "callrecord"), reg)
-	recordsCtx, stopRecords := context.WithCancel(context.Background())
-	bg.Add(1)
-	go func() {
-		defer bg.Done()
-		records.Run(recordsCtx, 10*time.Second)
-	}()
-
 	app := telephony.NewApp(telephony.Config{
 		URL: cfg.ARI.URL, WebSocketURL: cfg.ARI.WebSocketURL, Application: cfg.ARI.Application,
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password.Reveal(),
@@ -105,61 +86,85 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		MaxCallDuration: cfg.Calls.MaxCallDuration, RecordingFormat: cfg.Calls.RecordingFormat,
 		BusyPrompt: busyPrompt,
 	}, records, telephony.NewMetrics(reg), log.With("component", "ari"), svc.handleCall)
+	if err := svc.attachTelephony(app, records); err != nil {
+		return err
+	}
+	httpSrv.AddCheck("database", func(ctx context.Context) error { return store.Ping(ctx, pool) })
 	httpSrv.AddCheck("ari", app.Ready)
 	if prober != nil {
 		httpSrv.AddCheck("sip", prober.Status)
-		bg.Add(1)
-		go func() {
-			defer bg.Done()
-			prober.Run(ctx, cfg.SIP.ProbeEvery)
-		}()
 	}
 	svc.mount(httpSrv)
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Listen, err)
+	}
 
-	log.Info("hotline starting", "http", cfg.HTTP.Listen, "ari", cfg.ARI.URL, "app", cfg.ARI.Application)
+	log.Info("hotline starting", "http", ln.Addr().String(), "ari", cfg.ARI.URL, "app", cfg.ARI.Application)
 	fmt.Fprintf(os.Stderr, "hotline: expecting Asterisk ARI at %s (app %q, user %q); retrying until it answers\n",
 		cfg.ARI.URL, cfg.ARI.Application, cfg.ARI.Username)
 
-	appDone := make(chan error, 1)
-	go func() { appDone <- app.Run(ctx) }()
-	bg.Add(1)
-	go func() {
-		defer bg.Done()
-		svc.runBackground(ctx, migrated)
-	}()
-
-	addrCh := make(chan net.Addr, 1)
-	httpErr := make(chan error, 1)
+	// Each part gets its own context so shutdown can stop them in order.
+	recordsCtx, stopRecords := context.WithCancel(context.Background())
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	appCtx, stopApp := context.WithCancel(context.Background())
 	httpCtx, stopHTTP := context.WithCancel(context.Background())
-	defer stopHTTP()
-	go func() { httpErr <- httpSrv.Serve(httpCtx, cfg.HTTP.Listen, cfg.HTTP.ShutdownTimeout, addrCh) }()
-	select {
-	case a := <-addrCh:
-		if started != nil {
-			started <- a.String()
+	var recordsWG, jobs sync.WaitGroup
+	recordsWG.Add(1)
+	go func() {
+		defer recordsWG.Done()
+		records.Run(recordsCtx, 10*time.Second)
+	}()
+	// Migrations run in the background so the server answers /healthz and
+	// /readyz (reporting the database) even while PostgreSQL is still away;
+	// the jobs that need the schema wait for them.
+	migrated := make(chan struct{})
+	jobs.Add(2)
+	go func() {
+		defer jobs.Done()
+		if _, err := migrateWithRetry(jobsCtx, pool, log); err == nil {
+			close(migrated)
 		}
-	case err := <-httpErr:
-		stopRecords()
-		return err
+	}()
+	go func() {
+		defer jobs.Done()
+		svc.runBackground(jobsCtx, migrated)
+	}()
+	if prober != nil {
+		jobs.Add(1)
+		go func() {
+			defer jobs.Done()
+			prober.Run(jobsCtx, cfg.SIP.ProbeEvery)
+		}()
+	}
+	appDone := make(chan error, 1)
+	go func() { appDone <- app.Run(appCtx) }()
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- httpSrv.Serve(httpCtx, ln, cfg.HTTP.ShutdownTimeout) }()
+	if hooks.started != nil {
+		hooks.started <- ln.Addr().String()
 	}
 
 	var firstErr error
 	select {
 	case <-ctx.Done():
-	case err := <-httpErr:
-		firstErr = err
+	case firstErr = <-httpErr:
 	}
 	log.Info("shutting down")
-	// Calls first (they keep the ARI connection and write their records),
-	// then the record writer drains, then HTTP stops.
+	// 1. Background jobs: the escalation engine hangs up its calls to people
+	//    on duty while ARI is still connected (they resume at the next start).
+	stopJobs()
+	jobs.Wait()
+	// 2. Calls: no new ones; those in progress finish within the grace period.
+	stopApp()
 	<-appDone
+	// 3. The call records the calls wrote reach the database.
 	stopRecords()
-	bg.Wait()
+	recordsWG.Wait()
+	// 4. HTTP last, so /readyz and /metrics answer during the drain.
 	stopHTTP()
 	if firstErr == nil {
-		if err := <-httpErr; err != nil {
-			firstErr = err
-		}
+		firstErr = <-httpErr
 	}
 	log.Info("stopped")
 	return firstErr

@@ -131,16 +131,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Serve listens on addr until ctx is cancelled, then shuts down gracefully
-// within shutdownTimeout. ready, if not nil, receives the bound address.
-func (s *Server) Serve(ctx context.Context, addr string, shutdownTimeout time.Duration, ready chan<- net.Addr) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	if ready != nil {
-		ready <- ln.Addr()
-	}
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully
+// within shutdownTimeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
 	srv := &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,

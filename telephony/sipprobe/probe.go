@@ -34,8 +34,9 @@ type Prober struct {
 	client    *sipgo.Client
 	log       *slog.Logger
 
-	mu   sync.Mutex
-	last error
+	mu        sync.Mutex
+	last      error
+	closeOnce sync.Once
 
 	up  prometheus.Gauge
 	rtt prometheus.Histogram
@@ -131,8 +132,10 @@ func (p *Prober) Status(context.Context) error {
 	return p.last
 }
 
-// Close releases the SIP transport.
+// Close releases the SIP transport; it may be called more than once.
 func (p *Prober) Close() {
-	_ = p.client.Close()
-	_ = p.ua.Close()
+	p.closeOnce.Do(func() {
+		_ = p.client.Close()
+		_ = p.ua.Close()
+	})
 }
