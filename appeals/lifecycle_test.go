@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/slobozhanske/hotline/appeals"
 	"github.com/slobozhanske/hotline/appeals/internal/apptest"
@@ -233,4 +234,119 @@ func TestTransitionRules(t *testing.T) {
 			t.Error("returned_for_rework is missing")
 		}
 	})
+}
+
+// The changes besides status steps, in every status against the database:
+// a supervisor changes the executor of a card not yet resolved (5.2.1) and
+// an operator only while it is at the contact centre (4.10.1); a deadline
+// is extended, with a reason, while the resolution term runs (6.3.1); a
+// repeat appeal is opened only for a resolved or closed card (6.4). What is
+// refused changes nothing.
+func TestExecutorChangeExtensionAndRepeatInEveryStatus(t *testing.T) {
+	env := apptest.New(t, apptest.At(2026, 11, 23, 9, 0), func(c *appeals.Config) { c.HoldOnRegister = true })
+	finished := func(s appeals.Status) bool { return s == appeals.StatusResolved || s == appeals.StatusClosed }
+	unchanged := func(t *testing.T, c appeals.Card) {
+		t.Helper()
+		after, err := env.Service.Get(context.Background(), apptest.Admin, c.ID)
+		if err != nil || after.Version != c.Version || after.Status != c.Status || after.Executor != c.Executor ||
+			!after.ResolveBy.Equal(c.ResolveBy) || after.ControlLevel != c.ControlLevel {
+			t.Errorf("a refused change changed the card: %s v%d executor %s (was %s v%d %s)", after.Status, after.Version,
+				after.Executor, c.Status, c.Version, c.Executor)
+		}
+	}
+	for _, from := range appeals.Statuses {
+		t.Run(string(from), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+
+			t.Run("a supervisor changes the executor", func(t *testing.T) {
+				c := cardIn(t, env, from)
+				got, err := env.Service.AssignExecutor(ctx, apptest.Supervisor, c.ID, c.Version, "zhkg", "рішення комісії (5.2.1)")
+				if finished(from) {
+					if !errors.Is(err, appeals.ErrInvalidState) {
+						t.Fatalf("got %v, want invalid state", err)
+					}
+					unchanged(t, c)
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantStatus := appeals.StatusSentToExecutor // taken from the executor and sent to the new one at once
+				if from == appeals.StatusRegistered {
+					wantStatus = appeals.StatusRegistered // still held at the contact centre
+				}
+				if got.Executor != "zhkg" || got.Status != wantStatus || got.AcceptedAt != nil {
+					t.Fatalf("executor %s, status %s, accepted %v; want zhkg, %s, not accepted", got.Executor, got.Status, got.AcceptedAt, wantStatus)
+				}
+				h, _ := env.Service.History(ctx, apptest.Admin, c.ID)
+				if apptest.CountActions(h, appeals.ActionExecutorAssigned) != 1 {
+					t.Error("the change of executor is not in the history")
+				}
+			})
+
+			t.Run("an operator changes the executor", func(t *testing.T) {
+				c := cardIn(t, env, from)
+				_, err := env.Service.AssignExecutor(ctx, apptest.Operator, c.ID, c.Version, "zhkg", "")
+				switch {
+				case from == appeals.StatusRegistered:
+					if err != nil {
+						t.Fatalf("at the contact centre: %v", err)
+					}
+					return
+				case finished(from):
+					if !errors.Is(err, appeals.ErrInvalidState) {
+						t.Fatalf("got %v, want invalid state", err)
+					}
+				default:
+					if !errors.Is(err, appeals.ErrForbidden) {
+						t.Fatalf("got %v, want forbidden (the card is with its executor)", err)
+					}
+				}
+				unchanged(t, c)
+			})
+
+			t.Run("a supervisor extends the deadline", func(t *testing.T) {
+				c := cardIn(t, env, from)
+				got, err := env.Service.ExtendDeadline(ctx, apptest.Supervisor, c.ID, appeals.ExtendRequest{
+					ResolveBy: c.ResolveBy.Add(72 * time.Hour), Reason: "комісійне обстеження", Version: c.Version})
+				if finished(from) {
+					if !errors.Is(err, appeals.ErrInvalidState) {
+						t.Fatalf("got %v, want invalid state", err)
+					}
+					unchanged(t, c)
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !got.ResolveBy.Equal(c.ResolveBy.Add(72*time.Hour)) || got.ControlLevel != appeals.ControlII || got.Status != from {
+					t.Fatalf("resolve by %v, level %s, status %s", got.ResolveBy, got.ControlLevel, got.Status)
+				}
+			})
+
+			t.Run("an operator opens a repeat appeal", func(t *testing.T) {
+				c := cardIn(t, env, from)
+				rep, err := env.Service.CreateRepeat(ctx, apptest.Operator, c.ID, "заявник не підтвердив виконання")
+				if !finished(from) {
+					if !errors.Is(err, appeals.ErrInvalidState) {
+						t.Fatalf("got %v, want invalid state", err)
+					}
+					unchanged(t, c)
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.RepeatOf != c.ID || rep.Seq <= c.Seq || rep.Executor != c.Executor {
+					t.Fatalf("repeat %s of %s: repeat_of %q, executor %s", rep.Number, c.Number, rep.RepeatOf, rep.Executor)
+				}
+				unchanged(t, c) // the first card stays as it was; only its history mentions the repeat
+				h, _ := env.Service.History(ctx, apptest.Admin, rep.ID)
+				if len(h) == 0 || h[0].Action != appeals.ActionCreated || h[0].Detail["repeat_of"] != c.Number {
+					t.Errorf("the repeat's history does not link the first card: %+v", h)
+				}
+			})
+		})
+	}
 }

@@ -51,3 +51,73 @@ hotline_appeals_open_overdue{priority="sos"} 1
 		t.Errorf("time to accept observed in %d series, want 1", n)
 	}
 }
+
+// The durations the histograms hold are the regulations' own: from sending
+// to the executor until accepted, from registration until resolved, by
+// priority; and cards count by the channel they came in.
+func TestMetricsTimeToAcceptAndToResolveAndTheChannel(t *testing.T) {
+	ctx := context.Background()
+	start := apptest.At(2026, 11, 23, 9, 0)
+	env := apptest.New(t, start, nil)
+	svc := env.Service
+	web := apptest.Named("water")
+	web.Channel = appeals.ChannelWeb
+	c, err := svc.Create(ctx, apptest.Operator, web)
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := apptest.Named("lighting")
+	email.Channel, email.Priority = appeals.ChannelEmail, appeals.PrioritySOS
+	if _, err := svc.Create(ctx, apptest.Operator, email); err != nil {
+		t.Fatal(err)
+	}
+	step := func(after time.Duration, to appeals.Status) {
+		t.Helper()
+		env.Clock.Advance(after)
+		if c, err = svc.Transition(ctx, apptest.Vodokanal, c.ID, appeals.TransitionRequest{To: to, Version: c.Version}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(25*time.Minute, appeals.StatusAccepted)
+	step(time.Hour, appeals.StatusInProgress)
+	step(26*time.Hour, appeals.StatusResolved)
+
+	want := `
+# HELP hotline_appeals_created_total Appeal cards registered, by category, priority and channel.
+# TYPE hotline_appeals_created_total counter
+hotline_appeals_created_total{category="lighting",channel="email",priority="sos"} 1
+hotline_appeals_created_total{category="water",channel="web",priority="ordinary"} 1
+`
+	if err := testutil.GatherAndCompare(env.Registry, strings.NewReader(want), "hotline_appeals_created_total"); err != nil {
+		t.Error(err)
+	}
+	histograms := map[string]float64{
+		"hotline_appeals_time_to_accept_seconds":  (25 * time.Minute).Seconds(),
+		"hotline_appeals_time_to_resolve_seconds": (25*time.Minute + time.Hour + 26*time.Hour).Seconds(),
+	}
+	families, err := env.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		wantSum, ok := histograms[f.GetName()]
+		if !ok {
+			continue
+		}
+		delete(histograms, f.GetName())
+		if len(f.GetMetric()) != 1 {
+			t.Errorf("%s: %d series, want one (priority ordinary)", f.GetName(), len(f.GetMetric()))
+			continue
+		}
+		m := f.GetMetric()[0]
+		if l := m.GetLabel(); len(l) != 1 || l[0].GetName() != "priority" || l[0].GetValue() != "ordinary" {
+			t.Errorf("%s labels %v, want priority=ordinary", f.GetName(), l)
+		}
+		if h := m.GetHistogram(); h.GetSampleCount() != 1 || h.GetSampleSum() != wantSum {
+			t.Errorf("%s: %d observations summing %vs, want one of %vs", f.GetName(), h.GetSampleCount(), h.GetSampleSum(), wantSum)
+		}
+	}
+	for name := range histograms {
+		t.Errorf("%s not exported", name)
+	}
+}

@@ -46,15 +46,21 @@ func assertGapless(t *testing.T, year int, seqs []int64, want int) {
 	}
 }
 
+// writers is how many registrations run at once: each has its own
+// connection, so all of them queue on the year's counter row together.
+const writers = 50
+
 func TestFiftyConcurrentWritersGetGaplessNumbers(t *testing.T) {
-	env := apptest.New(t, apptest.At(2026, 3, 2, 10, 0), nil)
-	const writers, each = 50, 4
+	env := apptest.NewWithConns(t, writers, apptest.At(2026, 3, 2, 10, 0), nil)
+	const each = 4
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
+	start := make(chan struct{})
 	for range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			for range each {
 				if _, err := env.Service.Create(context.Background(), apptest.Operator, apptest.Named("water")); err != nil {
 					errs <- err
@@ -62,6 +68,7 @@ func TestFiftyConcurrentWritersGetGaplessNumbers(t *testing.T) {
 			}
 		}()
 	}
+	close(start)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -73,7 +80,7 @@ func TestFiftyConcurrentWritersGetGaplessNumbers(t *testing.T) {
 // The year is the community's: 31 Dec 23:59 in apptest.Kyiv is still 2026 although
 // it is 21:59 UTC, and 1 Jan 00:00 in apptest.Kyiv starts 2027 at 000001.
 func TestNumberingStartsAgainAtNewYearInKyiv(t *testing.T) {
-	env := apptest.New(t, apptest.At(2026, 12, 31, 23, 59), nil)
+	env := apptest.NewWithConns(t, writers, apptest.At(2026, 12, 31, 23, 59), nil)
 	lastMinute, firstMinute := apptest.At(2026, 12, 31, 23, 59), apptest.At(2027, 1, 1, 0, 0)
 	var n atomic.Int64
 	svc, err := appeals.NewService(apptest.Config(), appeals.Deps{Repo: env.Store, Calendar: apptest.Calendar{}, Log: apptest.Quiet(),
@@ -87,11 +94,13 @@ func TestNumberingStartsAgainAtNewYearInKyiv(t *testing.T) {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	const writers, each = 50, 2
+	const each = 2
+	start := make(chan struct{})
 	for range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			for range each {
 				if _, err := svc.Create(context.Background(), apptest.Operator, apptest.Named("water")); err != nil {
 					t.Error(err)
@@ -99,6 +108,7 @@ func TestNumberingStartsAgainAtNewYearInKyiv(t *testing.T) {
 			}
 		}()
 	}
+	close(start)
 	wg.Wait()
 	byYear := seqsByYear(t, env)
 	assertGapless(t, 2026, byYear[2026], writers*each/2)

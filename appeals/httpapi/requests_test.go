@@ -25,8 +25,20 @@ func TestAStaleUpdateGets409AndOverwritesNothing(t *testing.T) {
 	if got.str("essence") != "Тече гаряча вода в підвалі" || got.num("version") != c.Version+1 {
 		t.Fatalf("after the stale edit: %s", got.raw)
 	}
-	if r := f.do(t, vkToken, "POST", path+"/transitions", jsonf(`{"to": "accepted", "version": %d}`, c.Version)); r.code != http.StatusConflict {
-		t.Errorf("stale transition: %d", r.code)
+	// Every other endpoint that changes the card refuses the stale version too.
+	for _, req := range []struct{ token, suffix, body string }{
+		{vkToken, "/transitions", `{"to": "accepted", "version": %d}`},
+		{supToken, "/executor", `{"executor": "zhkg", "reason": "мережа ЖКГ", "version": %d}`},
+		{supToken, "/extensions", `{"resolve_by": "2026-12-10T17:00:00+02:00", "reason": "заміна труби", "version": %d}`},
+	} {
+		r := f.do(t, req.token, "POST", path+req.suffix, jsonf(req.body, c.Version))
+		if r.code != http.StatusConflict || r.errCode() != "version_conflict" {
+			t.Errorf("stale POST %s: %d %s", req.suffix, r.code, r.raw)
+		}
+	}
+	got = f.do(t, supToken, "GET", path, "")
+	if got.num("version") != c.Version+1 || got.str("status") != "sent_to_executor" || got.str("executor") != "vodokanal" {
+		t.Errorf("after the stale requests: %s", got.raw)
 	}
 }
 

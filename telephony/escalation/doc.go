@@ -13,7 +13,11 @@
 // with the hotline's caller id and hears "Emergency appeal number N,
 // category, caller's phone", the caller's recording, and "press 1 to accept,
 // 2 to hear again". Pressing 1 acknowledges: who and when are stored in the
-// escalation and written to the appeal's history. No answer, busy, an
+// escalation and written to the appeal's history (duty_acknowledged, retried
+// until it is written, across restarts). Every attempt that does not end in
+// acceptance is written on the appeal's history too as it ends
+// (duty_attempt: whom, when, what came of it), once and without retries: the
+// escalation's own record stays the reference. No answer, busy, an
 // unreachable phone, hanging up or no key within the acknowledgement
 // timeout count as a failed attempt: the same person is tried again after
 // the retry delay up to the attempts per person, then the next person in

@@ -3,6 +3,7 @@ package escalation_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestAnSOSIsPassedToTheSecondPersonOnDutyWhenTheFirstDoesNotAnswer(t *testin
 	w.phones.Script(headPhone, esctest.Accepts(5*time.Second))
 
 	sos := w.sos("water")
-	w.until(5*time.Minute, "the head accepts", func() bool { return len(w.history.Of(sos.Appeal.ID)) == 1 })
+	w.until(5*time.Minute, "the head accepts", func() bool { return len(w.acks(sos)) == 1 })
 
 	esc := w.escalationOf(sos)
 	if esc.State != escalation.StateAcknowledged || esc.AcknowledgedBy != head.Name || esc.AcknowledgedPhone != head.Phone {
@@ -49,7 +50,23 @@ func TestAnSOSIsPassedToTheSecondPersonOnDutyWhenTheFirstDoesNotAnswer(t *testin
 		}
 	}
 
-	h := w.history.Of(sos.Appeal.ID)[0]
+	// The appeal's history shows both calls to the dispatcher, then the
+	// head's acknowledgement.
+	wantHistory := []string{
+		"duty_attempt " + dispatcherPhone + " no_answer", "duty_attempt " + dispatcherPhone + " no_answer",
+		"duty_acknowledged " + head.Name,
+	}
+	if got := w.historyOf(sos); !slices.Equal(got, wantHistory) {
+		t.Fatalf("appeal history %q, want %q", got, wantHistory)
+	}
+	for i, h := range w.history.Of(sos.Appeal.ID)[:2] {
+		if h.Who != escalation.WhoEscalation || h.Detail["escalation_id"] != esc.ID || h.Detail["person"] != dispatcher.Name ||
+			h.Detail["attempt_id"] != fmt.Sprint(a[i].ID) || h.Detail["try"] != fmt.Sprint(i+1) || h.Detail["round"] != "1" ||
+			h.Detail["started_at"] != a[i].StartedAt.UTC().Format(time.RFC3339) || !strings.Contains(h.Note, "не відповів") {
+			t.Errorf("attempt %d on the appeal's history: %+v", i+1, h)
+		}
+	}
+	h := w.acks(sos)[0]
 	if h.Who != head.Name || h.Action != escalation.ActionAcknowledged || h.Detail["escalation_id"] != esc.ID ||
 		h.Detail["acknowledged_at"] != esc.AcknowledgedAt.UTC().Format(time.RFC3339) || !strings.Contains(h.Note, "23:") {
 		t.Errorf("appeal history entry %+v", h)
@@ -85,6 +102,12 @@ func TestAnSOSIsPassedToTheSecondPersonOnDutyWhenTheFirstDoesNotAnswer(t *testin
 	}
 	if got := w.counter("hotline_escalation_time_to_acknowledge_seconds"); got != 1 {
 		t.Errorf("time to acknowledge observed %v times, want 1", got)
+	}
+	if got, want := w.histogramSum("hotline_escalation_time_to_acknowledge_seconds"), esc.AcknowledgedAt.Sub(esc.CreatedAt).Seconds(); got != want || want < 120 { // two rings of 30s and the retry delay of 1m at least
+		t.Errorf("time to acknowledge observed %vs, want %vs (from the start to the head's 1)", got, want)
+	}
+	if got := w.counter("hotline_escalation_attempts_total", "result", "acknowledged"); got != 1 {
+		t.Errorf("attempts acknowledged %v, want 1", got)
 	}
 	w.until(time.Minute, "the escalation's goroutine ends", func() bool { return w.engine.Running() == 0 })
 }
@@ -215,8 +238,9 @@ func TestARestartInTheMiddleResumesTheEscalation(t *testing.T) {
 	if esc.Attempts[1].Try != 2 || esc.Attempts[2].Try != 2 {
 		t.Errorf("tries %d and %d: the interrupted attempt is made again, not counted", esc.Attempts[1].Try, esc.Attempts[2].Try)
 	}
-	if len(w.history.Of(sos.Appeal.ID)) != 1 {
-		t.Errorf("history %+v, want the acknowledgement", w.history.Of(sos.Appeal.ID))
+	// The interrupted call is made again and is not on the appeal's history.
+	if got := w.historyOf(sos); !slices.Equal(got, []string{"duty_attempt " + dispatcherPhone + " no_answer", "duty_acknowledged " + dispatcher.Name}) {
+		t.Errorf("appeal history %q, want the first attempt and the acknowledgement", got)
 	}
 }
 
@@ -277,8 +301,12 @@ func TestTwoSOSAtOnceRunIndependently(t *testing.T) {
 	if wait := s.AcknowledgedAt.Sub(q.AcknowledgedAt); wait < 55*time.Second {
 		t.Errorf("the slow one was accepted %s after the quick one, want about the acknowledgement timeout", wait)
 	}
-	if len(w.history.Of(first.Appeal.ID)) != 1 || len(w.history.Of(second.Appeal.ID)) != 1 {
-		t.Error("each appeal's history has its acknowledgement")
+	// Each appeal's history has its own attempts and acknowledgement, nothing of the other's.
+	if got := w.historyOf(quick); !slices.Equal(got, []string{"duty_attempt " + dispatcherPhone + " busy", "duty_acknowledged " + head.Name}) {
+		t.Errorf("quick one's appeal history %q", got)
+	}
+	if got := w.historyOf(slow); !slices.Equal(got, []string{"duty_attempt " + dispatcherPhone + " no_ack", "duty_acknowledged " + head.Name}) {
+		t.Errorf("slow one's appeal history %q", got)
 	}
 }
 
@@ -463,5 +491,27 @@ func TestAnEmergencyWithoutACardIsEscalatedAllTheSame(t *testing.T) {
 	}
 	if n := len(w.phones.Calls()); n != 1 {
 		t.Errorf("%d calls, want 1 (one escalation per call)", n)
+	}
+}
+
+// The appeals' store fails as an attempt is noted on the appeal's history:
+// the entry is left out (the escalation keeps the attempt) and the next
+// call is made on time.
+func TestAnAttemptTheAppealsStoreCannotTakeHoldsNothingUp(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, regulations())
+	w.phones.Script(dispatcherPhone, esctest.Busy, esctest.Accepts(0))
+	w.history.FailNext(1) // the first write: the note of the busy attempt
+	sos := w.sos("water")
+	w.until(2*time.Minute, "accepted", func() bool { return w.state(sos) == escalation.StateAcknowledged })
+	esc := w.escalationOf(sos)
+	if got := attempts(esc); !slices.Equal(got, []string{dispatcherPhone + " busy", dispatcherPhone + " acknowledged"}) {
+		t.Fatalf("attempts %q", got)
+	}
+	if gap := esc.Attempts[1].StartedAt.Sub(esc.Attempts[0].EndedAt); gap < time.Minute || gap > time.Minute+3*time.Second {
+		t.Errorf("second attempt %s after the first, want the retry delay of 1m", gap)
+	}
+	if got := w.historyOf(sos); !slices.Equal(got, []string{"duty_acknowledged " + dispatcher.Name}) {
+		t.Errorf("appeal history %q, want only the acknowledgement", got)
 	}
 }

@@ -239,6 +239,48 @@ func (w *world) counter(name string, labels ...string) float64 {
 	return 0
 }
 
+// histogramSum is the sum of a histogram's observations.
+func (w *world) histogramSum(name string) float64 {
+	w.t.Helper()
+	families, err := w.reg.Gather()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name && len(f.GetMetric()) == 1 && f.GetMetric()[0].Histogram != nil {
+			return f.GetMetric()[0].Histogram.GetSampleSum()
+		}
+	}
+	w.t.Fatalf("no histogram %s", name)
+	return 0
+}
+
+// historyOf describes what the escalation wrote on the appeal's history:
+// "duty_attempt <endpoint> <result>" and "duty_acknowledged <who>" lines.
+func (w *world) historyOf(a ivr.SOSAlert) []string {
+	var out []string
+	for _, h := range w.history.Of(a.Appeal.ID) {
+		switch h.Action {
+		case escalation.ActionAttempt:
+			out = append(out, h.Action+" "+h.Detail["endpoint"]+" "+h.Detail["result"])
+		default:
+			out = append(out, h.Action+" "+h.Who)
+		}
+	}
+	return out
+}
+
+// acks returns the acknowledgements on the appeal's history.
+func (w *world) acks(a ivr.SOSAlert) []escalation.HistoryEntry {
+	var out []escalation.HistoryEntry
+	for _, h := range w.history.Of(a.Appeal.ID) {
+		if h.Action == escalation.ActionAcknowledged {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // attempts describes stored attempts as "person result" lines.
 func attempts(e escalation.Escalation) []string {
 	var out []string

@@ -97,8 +97,8 @@ func (e *DialError) Error() string {
 
 // HistoryEntry is what the escalation writes on an appeal's history.
 type HistoryEntry struct {
-	Who    string // the person on duty
-	Action string // duty_acknowledged
+	Who    string // the person on duty, or WhoEscalation
+	Action string // ActionAcknowledged, ActionAttempt
 	Note   string // прийнято о 23:14 …
 	Detail map[string]string
 }
@@ -114,8 +114,17 @@ type AppealHistory interface {
 // not exist: the entry is dropped (with an error log), not retried.
 var ErrAppealNotFound = errors.New("appeal not found")
 
-// ActionAcknowledged is the history action of an acknowledgement.
-const ActionAcknowledged = "duty_acknowledged"
+// The history actions the escalation writes on an appeal.
+const (
+	// ActionAcknowledged is a person on duty accepting the emergency (Who is that person).
+	ActionAcknowledged = "duty_acknowledged"
+	// ActionAttempt is a call to a person on duty that did not end in
+	// acceptance: no answer, busy, unreachable, no key (Who is WhoEscalation).
+	ActionAttempt = "duty_attempt"
+)
+
+// WhoEscalation is who writes the attempts on an appeal's history.
+const WhoEscalation = "system:escalation"
 
 // DutySource says who is on duty (*Duty).
 type DutySource interface {

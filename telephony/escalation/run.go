@@ -218,10 +218,73 @@ func (e *Engine) attempt(ctx context.Context, esc *Escalation, r *runner, log *s
 		if r.handoff != nil && e.handOver(ctx, line, r.handoff, alog) {
 			owned = false
 		}
-	case esc.RoundsExhausted > prev.RoundsExhausted:
-		e.alertRound(esc, r, log)
+	default:
+		if owned { // the person did not accept: free their phone before the bookkeeping
+			line.Hangup()
+			owned = false
+		}
+		e.noteAttempt(ctx, esc, a, alog)
+		if esc.RoundsExhausted > prev.RoundsExhausted {
+			e.alertRound(esc, r, log)
+		}
 	}
 	return true
+}
+
+// attemptNoteTimeout bounds writing an attempt on the appeal's history, so
+// an appeals store that hangs delays the next call by no more than this.
+const attemptNoteTimeout = 3 * time.Second
+
+// attemptWords say on the appeal's history how an attempt ended.
+var attemptWords = map[Result]string{
+	ResultNoAnswer:    "не відповів",
+	ResultBusy:        "зайнято",
+	ResultUnavailable: "телефон недоступний",
+	ResultRejected:    "відхилив дзвінок",
+	ResultFailed:      "дзвінок не вдався",
+	ResultNoAck:       "відповів, але не підтвердив прийняття (не натиснув 1)",
+	ResultHungUp:      "відповів і поклав слухавку, не підтвердивши прийняття",
+}
+
+// noteAttempt writes an attempt that did not end in acceptance on the
+// appeal's history (ActionAttempt), once, as it ends: whoever opens the card
+// sees whom the hotline phoned and what came of it. The escalation's own
+// record stays the reference; if the appeals store fails, the entry is
+// logged and not retried (the next attempt must not wait for it).
+func (e *Engine) noteAttempt(ctx context.Context, esc *Escalation, a Attempt, log *slog.Logger) {
+	if esc.AppealID == "" {
+		return
+	}
+	words := attemptWords[a.Result]
+	if words == "" {
+		words = string(a.Result)
+	}
+	entry := HistoryEntry{
+		Who:    WhoEscalation,
+		Action: ActionAttempt,
+		Note: fmt.Sprintf("дзвінок черговому %s (%s) о %s, коло %d, спроба %d: %s", a.Name, a.Phone,
+			a.StartedAt.In(e.s.Location).Format("15:04 02.01.2006"), a.Round, a.Try, words),
+		Detail: map[string]string{
+			"escalation_id": esc.ID,
+			"attempt_id":    strconv.FormatInt(a.ID, 10),
+			"person":        a.Name,
+			"phone":         a.Phone,
+			"endpoint":      a.Endpoint,
+			"round":         strconv.Itoa(a.Round),
+			"try":           strconv.Itoa(a.Try),
+			"result":        string(a.Result),
+			"started_at":    a.StartedAt.UTC().Format(time.RFC3339),
+			"ended_at":      a.EndedAt.UTC().Format(time.RFC3339),
+		},
+	}
+	if a.Detail != "" {
+		entry.Detail["detail"] = a.Detail
+	}
+	hctx, cancel := context.WithTimeout(ctx, attemptNoteTimeout)
+	defer cancel()
+	if err := e.history.AddHistory(hctx, esc.AppealID, entry); err != nil && ctx.Err() == nil {
+		log.Warn("cannot note the attempt on the appeal's history; it stays in the escalation's record", "err", err)
+	}
 }
 
 // dial rings the person's phone, giving up itself a little after the ring

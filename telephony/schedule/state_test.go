@@ -230,6 +230,11 @@ func TestOverride(t *testing.T) {
 			"2026-01-12 22:00", StateOpen, "override: open until 2026-01-13 07:00 EET by черговий (негода)", "2026-01-13 07:00", StateClosed},
 		{"open into opening hours runs on to lunch", Override{StateOpen, kyiv(t, "2026-01-13 09:00"), "черговий", ""},
 			"2026-01-12 22:00", StateOpen, "override: open until 2026-01-13 09:00 EET by черговий", "2026-01-13 12:00", StateBreak},
+		// Across the clock changes the rule names the end in the time then in force.
+		{"closed over the spring change", Override{StateClosed, kyiv(t, "2026-03-30 09:00"), "черговий", "ремонт АТС"},
+			"2026-03-28 10:00", StateClosed, "override: closed until 2026-03-30 09:00 EEST by черговий (ремонт АТС)", "2026-03-30 09:00", StateOpen},
+		{"open through the autumn night", Override{StateOpen, kyiv(t, "2026-10-25 05:00"), "черговий", "негода"},
+			"2026-10-24 22:00", StateOpen, "override: open until 2026-10-25 05:00 EET by черговий (негода)", "2026-10-25 05:00", StateClosed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@
 package apptest
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/slobozhanske/hotline/appeals"
 	"github.com/slobozhanske/hotline/appeals/pgstore"
 	"github.com/slobozhanske/hotline/internal/dbtest"
+	"github.com/slobozhanske/hotline/internal/store"
 )
 
 // Kyiv is the community's time zone.
@@ -155,7 +157,23 @@ type Env struct {
 // edit adjusts the configuration.
 func New(tb testing.TB, start time.Time, edit func(*appeals.Config)) *Env {
 	tb.Helper()
-	pool := dbtest.NewPool(tb)
+	return newEnv(tb, dbtest.NewPool(tb), start, edit)
+}
+
+// NewWithConns is New over a pool of conns connections, for tests whose
+// writers must all be in the database at once (the usual pool has 20).
+func NewWithConns(tb testing.TB, conns int32, start time.Time, edit func(*appeals.Config)) *Env {
+	tb.Helper()
+	pool, err := store.Open(context.Background(), dbtest.NewDatabase(tb), conns)
+	if err != nil {
+		tb.Fatalf("open test database: %v", err)
+	}
+	tb.Cleanup(pool.Close)
+	return newEnv(tb, pool, start, edit)
+}
+
+func newEnv(tb testing.TB, pool *pgxpool.Pool, start time.Time, edit func(*appeals.Config)) *Env {
+	tb.Helper()
 	st := pgstore.New(pool, Quiet())
 	cfg := Config()
 	if edit != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
@@ -55,6 +56,7 @@ type world struct {
 	ctx      context.Context // the test's deadline
 	srv      *aritest.Server
 	app      *telephony.App
+	pool     *pgxpool.Pool
 	store    *escalationstore.Store
 	duty     *escalation.Duty
 	history  *esctest.History
@@ -63,17 +65,23 @@ type world struct {
 	engine   *escalation.Engine
 	stop     func()
 
+	// appealHistory, when set, takes the place of history (a real appeals
+	// service); metrics, when set, are the engine's.
+	appealHistory escalation.AppealHistory
+	metrics       *escalation.Metrics
+
 	mu      sync.Mutex
 	handler telephony.Handler // residents' calls
 }
 
-func newWorld(t *testing.T) *world {
+// newWorld starts the world; opts adjust it before the engine starts.
+func newWorld(t *testing.T, opts ...func(*world)) *world {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	srv := aritest.Start(t, aritest.Options{TimeScale: scale, Language: "uk", DefaultMediaDuration: 2 * time.Second, Logger: logger()})
 	pool := dbtest.NewPool(t)
-	w := &world{t: t, ctx: ctx, srv: srv, store: escalationstore.New(pool), history: esctest.NewHistory(),
+	w := &world{t: t, ctx: ctx, srv: srv, pool: pool, store: escalationstore.New(pool), history: esctest.NewHistory(),
 		clock: esctest.NewScaledClock(night, scale),
 		settings: escalation.Settings{CallerID: "Гаряча лінія <1580>", TrunkEndpoint: "PJSIP/%s@trunk",
 			RingTimeout: 30 * time.Second, AckTimeout: 60 * time.Second, AttemptsPerPerson: 2, RetryDelay: time.Minute,
@@ -115,14 +123,21 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.duty = duty
+	for _, o := range opts {
+		o(w)
+	}
 	w.start()
 	return w
 }
 
 func (w *world) start() {
 	w.t.Helper()
+	var history escalation.AppealHistory = w.history
+	if w.appealHistory != nil {
+		history = w.appealHistory
+	}
 	e, err := escalation.NewEngine(escalation.Config{Settings: w.settings, Store: w.store, Duty: w.duty,
-		Dialer: ariduty.New(w.app), History: w.history, Clock: w.clock, Log: logger()})
+		Dialer: ariduty.New(w.app), History: history, Clock: w.clock, Metrics: w.metrics, Log: logger()})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -224,7 +239,14 @@ func TestOverARITheSecondPersonAcceptsWhenTheFirstDoesNotAnswer(t *testing.T) {
 	if gap := esc.Attempts[1].StartedAt.Sub(esc.Attempts[0].EndedAt); gap < 50*time.Second || gap > 90*time.Second {
 		t.Errorf("second attempt %s after the first, want about the retry delay of 1m", gap)
 	}
-	w.until("history written", func() bool { return len(w.history.Of(sos.Appeal.ID)) == 1 })
+	w.until("history written", func() bool { return !w.escalationOf(sos).HistoryWrittenAt.IsZero() })
+	var actions []string
+	for _, h := range w.history.Of(sos.Appeal.ID) {
+		actions = append(actions, h.Action+" "+h.Detail["result"])
+	}
+	if want := []string{"duty_attempt no_answer", "duty_attempt no_answer", "duty_acknowledged "}; !slices.Equal(actions, want) {
+		t.Errorf("appeal history %q, want %q", actions, want)
+	}
 	w.until("the escalation's goroutine ends", func() bool { return w.engine.Running() == 0 })
 
 	w.stop()
