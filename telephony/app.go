@@ -39,6 +39,17 @@ type Config struct {
 	BusyPrompt      ivr.Media // played to calls refused while shutting down
 }
 
+// Outcomes the app sets itself when it, not the caller or the menu, ends a
+// call that is still on the line.
+const (
+	OutcomeEndedByShutdown = "ended_by_shutdown"  // the shutdown grace was over (handed to calls.fallback_context when set)
+	OutcomeMaxDuration     = "ended_max_duration" // calls.max_call_duration reached
+
+	// StepEndedByApp is noted on such a call, whatever its outcome; Detail:
+	// by (shutdown, max_call_duration), continued_to (the fallback context).
+	StepEndedByApp = "ended_by_app"
+)
+
 // Handler runs one resident's call; when it returns, the app ends the call.
 type Handler func(ctx context.Context, call *Call)
 
@@ -54,6 +65,7 @@ type App struct {
 	handler Handler
 	// onEndpoint learns of endpoint state changes (operators' phones going offline).
 	onEndpoint func(endpoint, state string)
+	watchTech  []string // endpoint technologies followed (WatchEndpoints)
 
 	callsCtx    context.Context
 	cancelCalls context.CancelFunc
@@ -204,15 +216,24 @@ func targetChannel(uri string) []string {
 }
 
 func (a *App) onStasisStart(e *ari.StasisStart, now time.Time) {
+	a.startCall(e, now, false)
+}
+
+// startCall gives a channel that entered the app a goroutine (readopted: it
+// was found in the app after a (re)connect rather than announced by
+// StasisStart). A channel that already has an owner gets the event instead.
+func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool) {
 	a.mu.Lock()
 	if owner, known := a.owners[e.Channel.ID]; known {
-		// A leg we originated has answered (or a re-delivery): its owner decides.
+		// A leg we originated has answered, a re-delivery, or the StasisStart
+		// of a call re-adopted while the app was connecting: its owner decides.
 		owner.in.push(delivery{ev: e, at: now})
 		a.mu.Unlock()
 		return
 	}
 	a.metrics.callsOffered.Inc()
 	c := a.newCall(e.Channel, e.Args)
+	c.readopted = readopted
 	a.owners[c.channelID] = c.Channel
 	a.calls++
 	draining := a.draining
@@ -250,12 +271,34 @@ func (a *App) newCall(ch ari.ChannelData, args []string) *Call {
 func (a *App) runCall(c *Call, handler Handler) {
 	ctx, cancel := context.WithTimeout(a.callsCtx, a.cfg.MaxCallDuration)
 	defer func() {
+		// Whether the app cut the call (shutdown grace over, longest call
+		// reached) rather than the handler finishing with it.
+		cut := ctx.Err() != nil
 		cancel()
 		if r := recover(); r != nil {
 			c.log.Error("call handler panicked; ending the call", "panic", r, "stack", string(debug.Stack()))
 		}
+		c.Pump() // a hangup may be queued
 		fallback := ""
-		if a.isDraining() && c.outcome.Kind == "" {
+		switch {
+		case cut && !c.hungUp:
+			// The caller is still there: the record must not say they hung
+			// up, and on shutdown the dialplan's fallback takes them over.
+			kind, why := OutcomeMaxDuration, "max_call_duration"
+			if a.isDraining() {
+				kind, why = OutcomeEndedByShutdown, "shutdown"
+				fallback = a.cfg.FallbackContext
+			}
+			if c.outcome.Kind == "" || c.outcome.Kind == ivr.OutcomeHungUpInMenu {
+				c.outcome = ivr.Outcome{Kind: kind, AppealNumber: c.outcome.AppealNumber, Recording: c.outcome.Recording}
+			}
+			detail := map[string]string{"by": why}
+			if fallback != "" {
+				detail["continued_to"] = fallback
+			}
+			c.Note(ivr.Step{Kind: StepEndedByApp, Detail: detail})
+			c.log.Warn("call ended by the app", "why", why, "outcome", c.outcome.Kind, "fallback", fallback)
+		case a.isDraining() && c.outcome.Kind == "":
 			fallback = a.cfg.FallbackContext
 		}
 		c.end(fallback)
@@ -265,7 +308,7 @@ func (a *App) runCall(c *Call, handler Handler) {
 		a.metrics.callsLive.Dec()
 		a.wg.Done()
 	}()
-	c.log.Info("call arrived", "caller", c.callerNumber, "dialed", c.dialed, "args", c.args)
+	c.log.Info("call arrived", "caller", c.callerNumber, "dialed", c.dialed, "args", c.args, "readopted", c.readopted)
 	handler(ctx, c)
 }
 
@@ -281,7 +324,7 @@ func (a *App) refuse(ctx context.Context, c *Call) {
 	c.SetOutcome(ivr.Outcome{Kind: "refused_shutting_down"})
 	if a.cfg.FallbackContext != "" {
 		if err := a.rest.continueInDialplan(ctx, c.channelID, a.cfg.FallbackContext); err == nil {
-			c.left = true // StasisEnd follows; the channel is the dialplan's now
+			c.left, c.continued = true, true // StasisEnd follows; the channel is the dialplan's now
 			return
 		}
 	}
@@ -298,6 +341,7 @@ func (a *App) refuse(ctx context.Context, c *Call) {
 // nobody owns (the controller restarted while Asterisk kept them) are taken
 // over as new calls, except our own outbound legs, which are hung up.
 func (a *App) readopt(ctx context.Context) {
+	a.syncEndpoints(ctx)
 	ids, err := a.rest.appChannels(ctx, a.cfg.Application)
 	if err != nil {
 		a.log.Error("re-adopt: cannot list the app's channels", "err", err)
@@ -324,7 +368,7 @@ func (a *App) readopt(ctx context.Context) {
 }
 
 func (a *App) adoptUnowned(ctx context.Context, id string) {
-	data, err := a.rest.channel(ctx, id)
+	data, appName, appData, err := a.rest.channelInApp(ctx, id)
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
 			a.log.Error("re-adopt: cannot read channel; hanging it up", "channel", id, "err", err)
@@ -339,8 +383,19 @@ func (a *App) adoptUnowned(ctx context.Context, id string) {
 		a.metrics.strandedEnded.Inc()
 		return
 	}
-	a.log.Warn("re-adopt: taking over a caller left without an owner; restarting the menu", "channel", id, "caller", data.Caller)
-	a.onStasisStart(&ari.StasisStart{Channel: *data, Args: []string{"readopted"}}, time.Now())
+	// The Stasis arguments come from the channel itself: an operator's
+	// feature code (Stasis(hotline,feature,login)) stays a feature code. A
+	// call that reached the app while it was connecting is listed here too,
+	// before its StasisStart is read: it is taken over the same way, and the
+	// StasisStart that follows goes to its owner.
+	args, inStasis := stasisArgs(appName, appData, a.cfg.Application)
+	if !inStasis {
+		// Listed because the app is subscribed to it, not executing our Stasis(): not ours to run.
+		a.log.Info("re-adopt: channel not in this application's Stasis; left alone", "channel", id, "app", appName, "data", appData)
+		return
+	}
+	a.log.Warn("re-adopt: taking over a caller without an owner; starting the menu", "channel", id, "caller", data.Caller, "args", args)
+	a.startCall(&ari.StasisStart{Channel: *data, Args: args}, time.Now(), true)
 }
 
 // legPrefix starts the id of every channel the app originates, so a

@@ -6,6 +6,9 @@ import (
 	"fmt"
 
 	"github.com/CyCoreSystems/ari/v5"
+	"github.com/CyCoreSystems/ari/v5/client/native"
+
+	"github.com/slobozhanske/hotline/ivr"
 )
 
 // Bridge is a mixing bridge the app created (caller and operator, caller and
@@ -31,10 +34,23 @@ func (a *App) NewBridge(ctx context.Context, purpose string) (*Bridge, error) {
 
 // Add puts a channel in the bridge.
 func (b *Bridge) Add(ctx context.Context, ch *Channel) error {
+	var channelGone bool
 	err := b.app.rest.do(ctx, "add "+ch.channelID+" to bridge "+b.ID, func() error {
-		return b.app.rest.client.Bridge().AddChannel(ari.NewKey(ari.BridgeKey, b.ID), ch.channelID)
+		err := b.app.rest.client.Bridge().AddChannel(ari.NewKey(ari.BridgeKey, b.ID), ch.channelID)
+		// addChannel's codes are its own (ARI spec): 400 the channel does not
+		// exist, 422 it is not in the app — gone for us, as if hung up; 404 is
+		// the bridge missing and 409 a bridge or channel busy, not a hangup.
+		var re native.RequestError
+		if errors.As(err, &re) && (re.Code() == 400 || re.Code() == 422) {
+			channelGone = true
+		}
+		return err
 	})
-	return ch.errGone(err)
+	if channelGone {
+		ch.hungUp = true
+		return fmt.Errorf("%w: %w", ivr.ErrHangup, err)
+	}
+	return err
 }
 
 // Remove takes a channel out of the bridge (it stays in the app).

@@ -18,6 +18,7 @@ type Call struct {
 	dialed       string
 	channelName  string // e.g. PJSIP/op101-00000001
 	args         []string
+	readopted    bool // found in the app after a (re)connect, not announced by StasisStart
 
 	seq        int
 	outcome    ivr.Outcome
@@ -43,6 +44,11 @@ func (c *Call) Endpoint() string {
 
 // Args are the Stasis application arguments from the dialplan.
 func (c *Call) Args() []string { return c.args }
+
+// Readopted reports whether the app found the call in Stasis after a
+// (re)connect with no owner (the controller restarted, or the call arrived
+// while the app was connecting) rather than by its StasisStart.
+func (c *Call) Readopted() bool { return c.readopted }
 
 // Outcome is the outcome set so far.
 func (c *Call) Outcome() ivr.Outcome { return c.outcome }

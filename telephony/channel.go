@@ -26,7 +26,8 @@ type Channel struct {
 	inApp       bool // StasisStart seen (for originated legs: answered)
 	hungUp      bool // the far end (or Asterisk) hung up
 	left        bool // StasisEnd or ChannelDestroyed seen: the channel is no longer ours
-	destroyed   bool
+	destroyed   bool // ChannelDestroyed seen, or Asterisk no longer knows the channel
+	continued   bool // handed back to the dialplan: no ChannelDestroyed will reach the app
 	cause       int
 	causeText   string
 	playbackSeq int
@@ -113,15 +114,19 @@ func (c *Channel) wait(ctx context.Context, timeout time.Duration, done func(ari
 		timer = t.C
 	}
 	for {
-		for _, d := range c.in.take() {
+		batch := c.in.take()
+		for i, d := range batch {
 			if _, ok := d.ev.(resync); ok {
 				if c.checkAlive(ctx) && onResync != nil && onResync() {
+					c.in.putBack(batch[i+1:])
 					return nil
 				}
 				continue
 			}
 			c.absorb(d)
 			if done(d.ev) {
+				// What came with it (a key pressed as the prompt ended) is the next wait's.
+				c.in.putBack(batch[i+1:])
 				return nil
 			}
 		}
@@ -159,7 +164,8 @@ func (c *Channel) Events() <-chan struct{} { return c.in.signal }
 func (c *Channel) checkAlive(ctx context.Context) bool {
 	ok, err := c.app.rest.channelExists(ctx, c.channelID)
 	if err == nil && !ok {
-		c.hungUp, c.left = true, true
+		// Gone while events were lost: its ChannelDestroyed (and the cause) will never come.
+		c.hungUp, c.left, c.destroyed = true, true, true
 	}
 	return !c.hungUp
 }
@@ -314,8 +320,10 @@ func (c *Channel) StopMOH(ctx context.Context) error {
 }
 
 // leave makes sure the channel is out of the Stasis application: handed to
-// fallbackContext when given and the far end is still there, else hung up;
-// then it waits briefly for Asterisk's StasisEnd/ChannelDestroyed to learn the cause.
+// fallbackContext when given and the far end is still there, else hung up.
+// Then it waits briefly for Asterisk's StasisEnd and, for a channel that
+// ends, ChannelDestroyed, which comes after StasisEnd and alone carries
+// the cause's text (ChannelHangupRequest has the code only).
 func (c *Channel) leave(fallbackContext string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -324,13 +332,45 @@ func (c *Channel) leave(fallbackContext string) {
 		var err error
 		if fallbackContext != "" && !c.hungUp {
 			err = c.app.rest.continueInDialplan(ctx, c.channelID, fallbackContext)
+			c.continued = err == nil
 		} else {
 			err = c.app.rest.hangup(ctx, c.channelID, "normal")
 		}
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		switch {
+		case errors.Is(err, ErrNotFound):
+			// Already gone: its ChannelDestroyed is on its way (or was lost with the WebSocket).
+			c.hungUp, c.left = true, true
+		case err != nil:
 			c.log.Error("could not end channel; it may stay in Stasis", "err", err)
 		}
-		_ = c.wait(ctx, 3*time.Second, func(ari.Event) bool { return c.left }, nil)
 	}
+	c.settle(ctx, 3*time.Second)
 	c.app.forget(c.channelID)
+}
+
+// settle applies the channel's last events until it is destroyed (or has
+// left for the dialplan), for at most timeout. Unlike wait it goes on after
+// the hangup: that is what it waits through.
+func (c *Channel) settle(ctx context.Context, timeout time.Duration) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		for _, d := range c.in.take() {
+			if _, ok := d.ev.(resync); ok {
+				c.checkAlive(ctx)
+				continue
+			}
+			c.absorb(d)
+		}
+		if c.destroyed || (c.continued && c.left) {
+			return
+		}
+		select {
+		case <-c.in.signal:
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }

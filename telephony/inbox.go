@@ -38,6 +38,21 @@ func (b *inbox) push(d delivery) {
 	}
 }
 
+// putBack returns deliveries taken but not consumed to the front of the
+// queue, ahead of any that arrived since, so the next wait sees them.
+func (b *inbox) putBack(items []delivery) {
+	if len(items) == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.items = append(append(make([]delivery, 0, len(items)+len(b.items)), items...), b.items...)
+	b.mu.Unlock()
+	select {
+	case b.signal <- struct{}{}:
+	default:
+	}
+}
+
 // take removes and returns everything queued.
 func (b *inbox) take() []delivery {
 	b.mu.Lock()

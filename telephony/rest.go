@@ -1,9 +1,15 @@
 package telephony
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v5"
@@ -16,6 +22,8 @@ import (
 // goroutine ends when the HTTP request does).
 type rest struct {
 	client  *native.Client
+	opts    native.Options // for the few requests the client's models cannot express
+	http    *http.Client
 	timeout time.Duration
 }
 
@@ -26,7 +34,7 @@ var ErrNotFound = errors.New("not found in Asterisk")
 var ErrConflict = errors.New("conflict in Asterisk")
 
 func newREST(opts *native.Options, timeout time.Duration) *rest {
-	return &rest{client: native.New(opts), timeout: timeout}
+	return &rest{client: native.New(opts), opts: *opts, http: &http.Client{}, timeout: timeout}
 }
 
 // do runs fn bounded by ctx and the request timeout, translating Asterisk's
@@ -132,6 +140,68 @@ func (r *rest) channel(ctx context.Context, channelID string) (*ari.ChannelData,
 		return unwrapDataErr(err)
 	})
 	return data, err
+}
+
+// channelInApp returns a channel's current data and the dialplan
+// application it is executing with that application's data, e.g. "Stasis"
+// and "hotline,feature,login". ari/v5's model of the channel lacks
+// dialplan.app_name and app_data, so this GET is decoded here.
+func (r *rest) channelInApp(ctx context.Context, channelID string) (*ari.ChannelData, string, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	what := "get channel " + channelID
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(r.opts.URL, "/")+"/channels/"+url.PathEscape(channelID), nil)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("%s: %w", what, err)
+	}
+	req.SetBasicAuth(r.opts.Username, r.opts.Password)
+	resp, err := r.http.Do(req)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, "", "", fmt.Errorf("%s: %w", what, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, "", "", fmt.Errorf("%s: %w", what, ErrNotFound)
+	case resp.StatusCode != http.StatusOK:
+		return nil, "", "", fmt.Errorf("%s: %s: %s", what, resp.Status, bytes.TrimSpace(body))
+	}
+	var data ari.ChannelData
+	var extra struct {
+		Dialplan struct {
+			AppName string `json:"app_name"`
+			AppData string `json:"app_data"`
+		} `json:"dialplan"`
+	}
+	if err := json.Unmarshal(body, &data); err != nil {
+		return nil, "", "", fmt.Errorf("%s: decode: %w", what, err)
+	}
+	if err := json.Unmarshal(body, &extra); err != nil {
+		return nil, "", "", fmt.Errorf("%s: decode: %w", what, err)
+	}
+	return &data, extra.Dialplan.AppName, extra.Dialplan.AppData, nil
+}
+
+// stasisArgs are the arguments a channel running Stasis(app,arg1,…) was
+// given (ok is false when it runs another application or another app's
+// Stasis). Asterisk splits the data on commas, as here.
+func stasisArgs(appName, appData, app string) (args []string, ok bool) {
+	if !strings.EqualFold(appName, "Stasis") {
+		return nil, false
+	}
+	parts := strings.Split(appData, ",")
+	if strings.TrimSpace(parts[0]) != app {
+		return nil, false
+	}
+	args = []string{}
+	for _, p := range parts[1:] {
+		args = append(args, strings.TrimSpace(p))
+	}
+	return args, true
 }
 
 // appChannels lists the channels that are in the Stasis application now.

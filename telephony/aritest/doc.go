@@ -24,8 +24,9 @@
 //
 // Everything is event-driven: Party.Wait and the Wait* helpers block until
 // a condition holds, so tests need no sleeps. srv.Requests() and
-// srv.Events() log every request (method, path, status) and every event
-// queued to an application.
+// srv.Events() log every request (method, path, status, the channel it
+// concerned) and every event queued to an application, with the time each
+// arrived or was sent: enough to measure how fast a controller answers.
 //
 // # Time
 //

@@ -104,10 +104,10 @@ func splitPath(p string) []string {
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/ari")
-	status := rt.serve(w, r, path)
+	status, channelID := rt.serve(w, r, path)
 	rt.s.lock()
 	rt.s.requests = append(rt.s.requests, RequestRecord{
-		Time: start, Method: r.Method, Path: unescapeOrRaw(path), Query: r.URL.RawQuery, Status: status,
+		Time: start, Method: r.Method, Path: unescapeOrRaw(path), Query: r.URL.RawQuery, Status: status, ChannelID: channelID,
 	})
 	rt.s.unlock()
 }
@@ -119,13 +119,14 @@ func unescapeOrRaw(p string) string {
 	return p
 }
 
-func (rt *router) serve(w http.ResponseWriter, r *http.Request, path string) int {
+// serve answers a request and names the channel it concerned, if any.
+func (rt *router) serve(w http.ResponseWriter, r *http.Request, path string) (int, string) {
 	if !strings.HasPrefix(r.URL.EscapedPath(), "/ari/") && r.URL.EscapedPath() != "/ari" {
-		return writeResponse(w, fail(http.StatusNotFound, "Resource not found"))
+		return writeResponse(w, fail(http.StatusNotFound, "Resource not found")), ""
 	}
 	if !rt.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Asterisk REST Interface"`)
-		return writeResponse(w, fail(http.StatusUnauthorized, "Authentication required"))
+		return writeResponse(w, fail(http.StatusUnauthorized, "Authentication required")), ""
 	}
 	segs := splitPath(path)
 	var matched bool
@@ -139,18 +140,38 @@ func (rt *router) serve(w http.ResponseWriter, r *http.Request, path string) int
 			continue
 		}
 		if rte.raw != nil {
-			return rte.raw(w, r)
+			return rte.raw(w, r), ""
 		}
 		rq := &request{r: r, path: v}
+		channelID := rt.s.requestChannel(v) // before the handler: a stopped playback is gone after it
 		if resp, bad := rq.parse(); bad {
-			return writeResponse(w, resp)
+			return writeResponse(w, resp), channelID
 		}
-		return writeResponse(w, rte.handle(rq))
+		return writeResponse(w, rte.handle(rq)), channelID
 	}
 	if matched {
-		return writeResponse(w, fail(http.StatusMethodNotAllowed, "Invalid method"))
+		return writeResponse(w, fail(http.StatusMethodNotAllowed, "Invalid method")), ""
 	}
-	return writeResponse(w, fail(http.StatusNotFound, "Resource not found"))
+	return writeResponse(w, fail(http.StatusNotFound, "Resource not found")), ""
+}
+
+// requestChannel is the channel a request's path concerns: its channelId,
+// or the channel a playbackId or live recordingName plays to or records.
+func (s *Server) requestChannel(path map[string]string) string {
+	if id := path["channelId"]; id != "" {
+		return id
+	}
+	s.lock()
+	defer s.unlock()
+	if pb := s.playbacks[path["playbackId"]]; pb != nil && pb.ch != nil {
+		return pb.ch.id
+	}
+	if r := s.live[path["recordingName"]]; r != nil {
+		if id, ok := strings.CutPrefix(r.target, "channel:"); ok {
+			return id
+		}
+	}
+	return ""
 }
 
 func matchSegs(pattern, segs []string) (map[string]string, bool) {

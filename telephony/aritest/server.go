@@ -114,6 +114,10 @@ type RequestRecord struct {
 	Path   string // without the /ari prefix, e.g. "/channels/1700000000.1/answer"
 	Query  string
 	Status int
+	// ChannelID is the channel the request concerned: the path's channelId,
+	// or the channel of the playback or live recording it named ("" for
+	// others, e.g. originate or bridge requests).
+	ChannelID string
 }
 
 // EventRecord is one event written to an application's WebSocket queue.

@@ -1,0 +1,210 @@
+package telephony_test
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/net/websocket"
+
+	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/callrecord"
+)
+
+func testLog() *slog.Logger {
+	if os.Getenv("TELEPHONY_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// arrival is what a handler learnt of a call.
+type arrival struct {
+	channelID string
+	args      []string
+	readopted bool
+}
+
+// appRig is the Stasis app on the ARI test server with a handler that
+// records each call's arrival and then runs play (if set).
+type appRig struct {
+	srv  *aritest.Server
+	app  *telephony.App
+	stop context.CancelFunc
+	done chan struct{}
+
+	mu       sync.Mutex
+	arrivals []arrival
+	arrived  chan struct{}
+}
+
+func startApp(t *testing.T, srv *aritest.Server, cfg telephony.Config, run func(ctx context.Context, c *telephony.Call)) *appRig {
+	t.Helper()
+	r := &appRig{srv: srv, arrived: make(chan struct{}, 100), done: make(chan struct{})}
+	cfg.URL, cfg.WebSocketURL, cfg.Application = srv.URL(), srv.WebsocketURL(), "hotline"
+	cfg.Username, cfg.Password = srv.Username(), srv.Password()
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 5 * time.Second
+	}
+	cfg.ReconnectMin, cfg.ReconnectMax = 10*time.Millisecond, 100*time.Millisecond
+	if cfg.ShutdownGrace == 0 {
+		cfg.ShutdownGrace = 5 * time.Second
+	}
+	cfg.MaxCallDuration = time.Minute
+	// Records are queued in memory only: these tests read the calls from Asterisk's side.
+	records := callrecord.NewWriter(nil, 100000, testLog(), nil)
+	r.app = telephony.NewApp(cfg, records, telephony.NewMetrics(nil), testLog(), func(ctx context.Context, c *telephony.Call) {
+		r.mu.Lock()
+		r.arrivals = append(r.arrivals, arrival{channelID: c.ChannelID(), args: c.Args(), readopted: c.Readopted()})
+		r.mu.Unlock()
+		r.arrived <- struct{}{}
+		if run != nil {
+			run(ctx, c)
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stop = cancel
+	go func() { defer close(r.done); _ = r.app.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-r.done })
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := srv.WaitAppConnected(wctx, "hotline"); err != nil {
+		t.Fatal(err)
+	}
+	for !slices.ContainsFunc(srv.Requests(), func(rq aritest.RequestRecord) bool {
+		return rq.Method == "GET" && rq.Path == "/applications/hotline"
+	}) {
+		if wctx.Err() != nil {
+			t.Fatal("the app never listed its channels")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return r
+}
+
+func (r *appRig) waitArrivals(t *testing.T, ctx context.Context, n int) []arrival {
+	t.Helper()
+	for {
+		r.mu.Lock()
+		got := append([]arrival(nil), r.arrivals...)
+		r.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-r.arrived:
+		case <-ctx.Done():
+			t.Fatalf("%d calls arrived, want %d", len(got), n)
+		}
+	}
+}
+
+// leftBehind puts calls into Stasis(hotline) through a controller that then
+// goes away, as a crashed server leaves them: Asterisk keeps them in the app.
+func leftBehind(t *testing.T, srv *aritest.Server, calls ...aritest.DialOptions) []*aritest.Party {
+	t.Helper()
+	cfg, err := websocket.NewConfig(srv.WebsocketURL()+"?app=hotline", "http://localhost/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(srv.Username()+":"+srv.Password())))
+	ws, err := websocket.DialConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, ws) }()
+	var parties []*aritest.Party
+	for _, o := range calls {
+		o.App = "hotline"
+		p, err := srv.Dial(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parties = append(parties, p)
+	}
+	_ = ws.Close()
+	for srv.AppConnected("hotline") {
+		time.Sleep(2 * time.Millisecond)
+	}
+	return parties
+}
+
+func TestCallsLeftInTheApplicationAreTakenOverWithTheirStasisArguments(t *testing.T) {
+	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
+	left := leftBehind(t, srv,
+		aritest.DialOptions{Caller: "+380501110001", Exten: "1580"},
+		aritest.DialOptions{Caller: "101", Exten: "*41", Context: "operators", Endpoint: "PJSIP/op101", Args: []string{"feature", "login"}},
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r := startApp(t, srv, telephony.Config{}, func(ctx context.Context, c *telephony.Call) {
+		_ = c.Answer(ctx)
+		_ = c.Play(ctx, false, "sound:hotline/greeting")
+	})
+	got := r.waitArrivals(t, ctx, 2)
+	byChannel := map[string]arrival{}
+	for _, a := range got {
+		byChannel[a.channelID] = a
+	}
+	resident, operator := byChannel[left[0].ChannelID()], byChannel[left[1].ChannelID()]
+	if !resident.readopted || len(resident.args) != 0 {
+		t.Errorf("the resident's call arrived as %+v, want re-adopted with no arguments", resident)
+	}
+	// The operator's feature code must stay a feature code, not become a resident's call.
+	if !operator.readopted || !slices.Equal(operator.args, []string{"feature", "login"}) {
+		t.Errorf("the feature-code call arrived as %+v, want re-adopted with its arguments [feature login]", operator)
+	}
+	for _, p := range left {
+		if _, err := p.WaitForPlaybackEnd(ctx, "sound:hotline/greeting"); err != nil {
+			t.Fatal(err)
+		}
+		if end, err := p.WaitEnded(ctx); err != nil || end.By != aritest.ByApp {
+			t.Errorf("the call was not ended by the app: %+v %v", end, err)
+		}
+	}
+}
+
+func TestAnOutboundLegLeftWithoutItsOwnerIsHungUp(t *testing.T) {
+	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
+	left := leftBehind(t, srv, aritest.DialOptions{ChannelID: "hotline-leg-0123", Caller: "101", Endpoint: "PJSIP/op101"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r := startApp(t, srv, telephony.Config{}, nil)
+	if end, err := left[0].WaitEnded(ctx); err != nil || end.By != aritest.ByApp {
+		t.Errorf("the leg was not hung up by the app: %+v %v", end, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.arrivals) != 0 {
+		t.Errorf("a leg was taken for a resident's call: %+v", r.arrivals)
+	}
+}
+
+func TestACallStillInTheMenuWhenTheShutdownGraceEndsGoesToTheFallbackContext(t *testing.T) {
+	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
+	r := startApp(t, srv, telephony.Config{ShutdownGrace: 50 * time.Millisecond, FallbackContext: "hotline-fallback"},
+		func(ctx context.Context, c *telephony.Call) {
+			_ = c.Answer(ctx)
+			_, _ = c.NextDigit(ctx, time.Hour) // the caller thinks
+		})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := srv.Dial(ctx, aritest.DialOptions{App: "hotline", Caller: "+380501110002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitArrivals(t, ctx, 1)
+	r.stop()
+	dp, err := p.WaitContinued(ctx)
+	if err != nil || dp.Context != "hotline-fallback" {
+		t.Fatalf("continued to %+v, %v; want the fallback context", dp, err)
+	}
+	<-r.done
+}

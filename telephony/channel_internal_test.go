@@ -1,0 +1,59 @@
+package telephony
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+)
+
+func idleChannel(id string) *Channel {
+	a := NewApp(Config{RequestTimeout: time.Second}, nil, NewMetrics(nil), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	return a.newChannel(id, a.log)
+}
+
+// Under load the owner of a call takes its events in batches: the end of a
+// prompt and a key pressed just after it come together. The wait for the
+// prompt ends at its PlaybackFinished; the key is still the caller's answer.
+func TestAKeyPressedAsThePromptEndsIsTheAnswerToTheQuestionThatFollows(t *testing.T) {
+	c := idleChannel("1700000000.1")
+	now := time.Now()
+	c.in.push(delivery{ev: &ari.PlaybackFinished{Playback: ari.PlaybackData{ID: "pb1", TargetURI: "channel:1700000000.1", State: "done"}}, at: now})
+	c.in.push(delivery{ev: &ari.ChannelDtmfReceived{Channel: ari.ChannelData{ID: "1700000000.1"}, Digit: "4"}, at: now})
+
+	finished := false
+	err := c.wait(context.Background(), time.Second, func(ev ari.Event) bool {
+		if e, ok := ev.(*ari.PlaybackFinished); ok && e.Playback.ID == "pb1" {
+			finished = true
+		}
+		return finished
+	}, nil)
+	if err != nil || !finished {
+		t.Fatalf("wait for the prompt's end: %v (finished %v)", err, finished)
+	}
+	d, err := c.NextDigit(context.Background(), 10*time.Millisecond)
+	if err != nil || d != '4' {
+		t.Fatalf("next key = %q, %v; want the 4 pressed as the prompt ended", d, err)
+	}
+}
+
+// A channel's last events after a hangup carry the cause's text only in
+// ChannelDestroyed, which comes after StasisEnd: settling waits for it.
+func TestSettlingAfterAHangupWaitsForChannelDestroyedAndItsCause(t *testing.T) {
+	c := idleChannel("1700000000.2")
+	now := time.Now()
+	ch := ari.ChannelData{ID: "1700000000.2"}
+	c.in.push(delivery{ev: &ari.ChannelHangupRequest{Channel: ch, Cause: 16}, at: now})
+	c.in.push(delivery{ev: &ari.StasisEnd{Channel: ch}, at: now})
+	go func() {
+		time.Sleep(20 * time.Millisecond) // ChannelDestroyed a moment later, as it may come
+		c.in.push(delivery{ev: &ari.ChannelDestroyed{Channel: ch, Cause: 16, CauseTxt: "Normal Clearing"}, at: time.Now()})
+	}()
+	c.settle(context.Background(), 5*time.Second)
+	if cause, text := c.Cause(); !c.destroyed || cause != 16 || text != "Normal Clearing" {
+		t.Fatalf("destroyed %v, cause %d %q", c.destroyed, cause, text)
+	}
+}
