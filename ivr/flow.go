@@ -93,6 +93,12 @@ type Options struct {
 	// OperatorQueue is the queue of the operator action and of an SOS in
 	// working hours. Empty: Queues' default queue.
 	OperatorQueue string
+	// OverflowToAfterHours names the queues whose callers, when the queue
+	// overflows (max wait, full), go to AfterHoursNode rather than being
+	// asked to leave a message (queues[].overflow: after_hours).
+	OverflowToAfterHours map[string]bool
+	// AfterHoursNode is the after-hours menu (routing.closed).
+	AfterHoursNode string
 	// Message bounds a message left for the next working day (default 3m, 5s of silence).
 	Message RecordLimits
 	// SOS bounds the description of an emergency (default 2m, 5s of silence).

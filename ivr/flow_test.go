@@ -224,6 +224,16 @@ func TestTheQueueSendsTheCallerToLeaveAMessage(t *testing.T) {
 	}
 }
 
+func TestAQueueSetToAfterHoursOverflowSendsTheCallerToTheAfterHoursMenu(t *testing.T) {
+	w := newWorld(t, whenAsked().press("0"), during("after-hours-menu").hangUp())
+	w.flow.Options.OverflowToAfterHours = map[string]bool{"operators": true}
+	w.flow.Options.AfterHoursNode = "after_hours"
+	w.queues.results = []QueueResult{{Kind: QueueOverflow}}
+	w.run("main", open)
+	w.wantHeard("queue-full", "after-hours-menu")
+	w.wantNotHeard("message-record")
+}
+
 func TestAFailingQueueStillTakesAMessage(t *testing.T) {
 	w := newWorld(t, whenAsked().press("0"))
 	w.queues.errs = []error{errors.New("dispatcher stopped")}

@@ -70,6 +70,9 @@ func (r *run) queue(ctx context.Context, n *Node, queue string, priority Priorit
 		if sos {
 			return r.escalate(ctx, n)
 		}
+		if _, ok := r.f.Menu.Node(r.opt.AfterHoursNode); ok && res.Kind == QueueOverflow && r.opt.OverflowToAfterHours[queue] {
+			return enter, r.opt.AfterHoursNode, nil
+		}
 		return r.message(ctx, n)
 	case QueueMenu:
 		r.setOutcome(Outcome{Kind: OutcomeAnsweredByOperator})

@@ -11,6 +11,8 @@ import (
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/ivr/prompts"
 	"github.com/slobozhanske/hotline/telephony/escalation"
+	"github.com/slobozhanske/hotline/telephony/queue"
+	"github.com/slobozhanske/hotline/telephony/queuecall"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 
@@ -23,6 +25,7 @@ type domain struct {
 	escalation escalation.Settings
 	roster     []escalation.Shift
 	dutyPrompt escalation.Prompts
+	queues     queueSetup
 }
 
 func buildDomain(cfg *config.Config) (*domain, error) {
@@ -48,11 +51,59 @@ func buildDomain(cfg *config.Config) (*domain, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	queues, err := queueConfig(cfg)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return &domain{schedule: sch, appeals: ac, menu: menu, escalation: settings, roster: roster,
-		dutyPrompt: dutyPrompts(cfg)}, nil
+		dutyPrompt: dutyPrompts(cfg), queues: queues}, nil
+}
+
+// queueSetup is the queues and operators section, translated for the
+// dispatcher (who gets which call) and the call adapter (what callers hear).
+type queueSetup struct {
+	queues    []queue.QueueConfig
+	operators []queue.Operator
+	media     map[string]queuecall.QueueOptions
+	// afterHours are the queues whose overflow goes to the after-hours menu
+	// rather than to leaving a message.
+	afterHours map[string]bool
+}
+
+func queueConfig(cfg *config.Config) (queueSetup, error) {
+	qs := queueSetup{media: map[string]queuecall.QueueOptions{}, afterHours: map[string]bool{}}
+	if len(cfg.Queues) == 0 {
+		return qs, nil
+	}
+	for _, q := range cfg.Queues {
+		qs.queues = append(qs.queues, queue.QueueConfig{
+			Name: q.Name, Title: q.Title, Strategy: queue.Strategy(q.Strategy),
+			RingTimeout: q.RingTimeout, WrapUp: q.WrapUp, MaxNoAnswer: q.MaxNoAnswer,
+			MaxWait: q.MaxWait, MaxLength: q.MaxLength, ServiceLevel: q.ServiceLevel, Skills: q.Skills,
+		})
+		var key byte
+		if q.LeaveMessageKey != "" {
+			key = q.LeaveMessageKey[0]
+		}
+		qs.media[q.Name] = queuecall.QueueOptions{
+			MOHClass: q.MOHClass, AnnounceEvery: q.AnnounceEvery, LeaveMessageKey: key,
+			Record: q.Record, PostCallRating: q.PostCallRating, CallerIDName: q.CallerIDForOperator,
+		}
+		qs.afterHours[q.Name] = q.Overflow == "after_hours"
+	}
+	for _, o := range cfg.Operators {
+		qs.operators = append(qs.operators, queue.Operator{ID: o.ID, Name: o.Name, Endpoint: o.Endpoint,
+			Queues: o.Queues, Skills: o.Skills})
+	}
+	// The dispatcher's own checks, run here so check-config finds what the
+	// server would refuse at start.
+	if _, err := queue.New(queue.Config{Queues: qs.queues, Operators: qs.operators}); err != nil {
+		return qs, fmt.Errorf("queues: %w", err)
+	}
+	return qs, nil
 }
 
 // escalationConfig translates the escalation section: the settings and the

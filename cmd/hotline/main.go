@@ -18,6 +18,7 @@ import (
 )
 
 func main() {
+	keepARIConnections()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

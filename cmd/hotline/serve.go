@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -94,7 +95,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 	if prober != nil {
 		httpSrv.AddCheck("sip", prober.Status)
 	}
-	svc.mount(httpSrv)
+	svc.mount(ctx, httpSrv)
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Listen, err)
@@ -115,6 +116,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		defer recordsWG.Done()
 		records.Run(recordsCtx, 10*time.Second)
 	}()
+	if svc.stateLog != nil {
+		// Operators' state changes, like call records, are written until the calls are over.
+		recordsWG.Add(1)
+		go func() {
+			defer recordsWG.Done()
+			svc.stateLog.Run(recordsCtx, 10*time.Second)
+		}()
+	}
 	// Migrations run in the background so the server answers /healthz and
 	// /readyz (reporting the database) even while PostgreSQL is still away;
 	// the jobs that need the schema wait for them.
@@ -158,7 +167,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 	// 2. Calls: no new ones; those in progress finish within the grace period.
 	stopApp()
 	<-appDone
-	// 3. The call records the calls wrote reach the database.
+	// 3. The call records and operators' state changes reach the database.
 	stopRecords()
 	recordsWG.Wait()
 	// 4. HTTP last, so /readyz and /metrics answer during the drain.
@@ -199,4 +208,15 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// keepARIConnections lets the ARI client reuse its connections to Asterisk.
+// The client sends every REST request through http.DefaultTransport, which
+// keeps 2 idle connections per host: with many calls at once nearly every
+// request would open a new TCP connection. It changes a process-wide value,
+// so it runs once before anything uses it (main, TestMain).
+func keepARIConnections() {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok && t.MaxIdleConnsPerHost < 256 {
+		t.MaxIdleConnsPerHost = 256
+	}
 }

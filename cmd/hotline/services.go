@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +26,10 @@ import (
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/escalation/ariduty"
 	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
+	"github.com/slobozhanske/hotline/telephony/queue"
+	"github.com/slobozhanske/hotline/telephony/queue/queueapi"
+	"github.com/slobozhanske/hotline/telephony/queue/queuestore"
+	"github.com/slobozhanske/hotline/telephony/queuecall"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 	"github.com/slobozhanske/hotline/telephony/schedulestore"
 )
@@ -47,6 +53,14 @@ type services struct {
 	scheduleMgr     *schedulestore.Manager
 	engine          *escalation.Engine
 
+	// The operator queue: the dispatcher decides who gets which call, the
+	// store keeps operators and their state changes, queueCalls puts ARI
+	// calls through it.
+	dispatcher *queue.Dispatcher
+	queueStore *queuestore.Store
+	stateLog   *queuestore.StateLog
+	queueCalls *queuecall.Service
+
 	flow *ivr.Flow
 }
 
@@ -62,10 +76,6 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 	})
 	if err != nil {
 		return nil, fmt.Errorf("appeals service: %w", err)
-	}
-	s.appealsAPI, err = httpapi.New(httpapi.Config{Service: s.appeals, Tokens: apiTokens(cfg), Log: log.With("component", "api")})
-	if err != nil {
-		return nil, fmt.Errorf("appeals API: %w", err)
 	}
 	s.overdue, err = overdue.New(overdue.Config{
 		Store: store, Every: cfg.Appeals.OverdueCheckEvery, Now: now,
@@ -83,6 +93,16 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 	}
 	s.scheduleMgr = schedulestore.NewManager(d.schedule, schedulestore.New(pool), now, log.With("component", "schedule"))
 
+	if len(d.queues.queues) > 0 {
+		s.queueStore = queuestore.New(pool)
+		s.stateLog = queuestore.NewStateLog(pool, cfg.Calls.RecordBuffer, log.With("component", "operator-states"), reg)
+		s.dispatcher, err = queue.New(queue.Config{Queues: d.queues.queues, Operators: d.queues.operators,
+			StateLog: s.stateLog, Metrics: reg, Log: log.With("component", "queue")})
+		if err != nil {
+			return nil, fmt.Errorf("operator queue: %w", err)
+		}
+	}
+
 	s.flow = &ivr.Flow{
 		Menu:     d.menu,
 		Appeals:  menuAppeals{s.appeals},
@@ -95,10 +115,12 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 	if len(cfg.Queues) > 0 {
 		s.flow.Options.OperatorQueue = cfg.Queues[0].Name
 	}
+	s.flow.Options.OverflowToAfterHours, s.flow.Options.AfterHoursNode = d.queues.afterHours, cfg.Routing.Closed
 	return s, nil
 }
 
-// attachTelephony builds the services that place calls through Asterisk.
+// attachTelephony builds the services that place calls through Asterisk,
+// and the APIs that reach into calls.
 func (s *services) attachTelephony(app *telephony.App, records *callrecord.Writer) error {
 	var err error
 	s.engine, err = escalation.NewEngine(escalation.Config{
@@ -110,6 +132,29 @@ func (s *services) attachTelephony(app *telephony.App, records *callrecord.Write
 		return fmt.Errorf("escalation engine: %w", err)
 	}
 	s.flow.Escalations = s.engine
+	if s.dispatcher != nil {
+		s.queueCalls = queuecall.New(app, s.dispatcher, queuecall.Config{
+			DefaultQueue: s.cfg.Queues[0].Name, Queues: s.domain.queues.media,
+			RecordingFormat: s.cfg.Calls.RecordingFormat,
+		}, records, s.log.With("component", "queuecall"))
+		s.flow.Queues = s.queueCalls
+		app.OnEndpointState(func(endpoint, state string) { s.dispatcher.EndpointState(endpoint, state) })
+		app.WatchEndpoints(endpointTechnologies(s.domain.queues.operators)...)
+	}
+	// The appeals API reads a new card's number into the operator's call.
+	var desk httpapi.CallDesk
+	if s.queueCalls != nil {
+		desk = s.queueCalls
+	}
+	s.appealsAPI, err = httpapi.New(httpapi.Config{Service: s.appeals, Tokens: apiTokens(s.cfg), Desk: desk,
+		Log: s.log.With("component", "api")})
+	if err != nil {
+		return fmt.Errorf("appeals API: %w", err)
+	}
+	// A server that could serve no call must not start and report ready.
+	if err := s.flow.Check(); err != nil {
+		return fmt.Errorf("voice menu: %w", err)
+	}
 	if s.cfg.Escalation.KeepCallerOnLine {
 		moh := "default"
 		if len(s.cfg.Queues) > 0 {
@@ -147,6 +192,11 @@ const busyPrompt ivr.Media = "sound:hotline/line-busy"
 // handleCall is where every resident's call starts (one goroutine per call):
 // the working-hours state picks the menu's entry node and the menu takes over.
 func (s *services) handleCall(ctx context.Context, call *telephony.Call) {
+	// Operators' feature codes (*41 log in, …) arrive as Stasis(hotline,feature,<name>).
+	if args := call.Args(); len(args) >= 2 && args[0] == "feature" && s.queueCalls != nil {
+		s.queueCalls.HandleFeature(ctx, call, args[1])
+		return
+	}
 	if err := call.Answer(ctx); err != nil {
 		call.Log().Info("caller gone before answer", "err", err)
 		return
@@ -172,8 +222,13 @@ func (s *services) routeFor(st schedule.State) string {
 	}
 }
 
-func (s *services) mount(h *httpserver.Server) {
+// mount puts the APIs on the HTTP server; event streams end with ctx.
+func (s *services) mount(ctx context.Context, h *httpserver.Server) {
 	h.Handle("/api/v1/", s.appealsAPI)
+	if s.dispatcher != nil {
+		h.Handle("/api/v1/queue/", queueapi.New(ctx, queueapi.Config{Dispatcher: s.dispatcher, Store: s.queueStore,
+			Auth: s.appealsAPI, Now: s.now, Log: s.log.With("component", "api")}))
+	}
 	duty := dutyapi.New(dutyapi.Config{Duty: s.duty, Escalations: s.engine, Schedule: s.scheduleMgr,
 		Auth: s.appealsAPI, Now: s.now, Log: s.log.With("component", "api")})
 	for _, p := range dutyapi.Patterns {
@@ -193,6 +248,9 @@ func (s *services) runBackground(ctx context.Context, migrated <-chan struct{}) 
 	// once loaded; until then the config's answer and edits get 503.
 	retry(ctx, s.log, "load duty roster", s.duty.Load)
 	retry(ctx, s.log, "load schedule exceptions", s.scheduleMgr.Load)
+	if s.dispatcher != nil {
+		retry(ctx, s.log, "load operators", s.loadOperators)
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
@@ -224,4 +282,52 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func(context.C
 		}
 		backoff = min(backoff*2, 10*time.Second)
 	}
+}
+
+// loadOperators applies the operators added, changed or removed through the
+// API over the config's, then logs operators back in as they were before
+// the restart (available or paused), so a restart does not empty the queue.
+func (s *services) loadOperators(ctx context.Context) error {
+	names := make([]string, 0, len(s.domain.queues.queues))
+	for _, q := range s.domain.queues.queues {
+		names = append(names, q.Name)
+	}
+	ops, err := s.queueStore.LoadOperators(ctx, s.domain.queues.operators, names, s.log.With("component", "queue"))
+	if err != nil {
+		return fmt.Errorf("load operators: %w", err)
+	}
+	keep := map[string]bool{}
+	for _, op := range ops {
+		keep[op.ID] = true
+		if _, err := s.dispatcher.UpsertOperator(op); err != nil {
+			s.log.Warn("stored operator left out", "operator", op.ID, "err", err)
+		}
+	}
+	for _, op := range s.dispatcher.Operators() {
+		if !keep[op.ID] {
+			if err := s.dispatcher.RemoveOperator(op.ID); err != nil {
+				s.log.Warn("operator removed through the API is still in the dispatcher", "operator", op.ID, "err", err)
+			}
+		}
+	}
+	if err := s.queueStore.RestorePresence(ctx, s.dispatcher, s.log.With("component", "queue")); err != nil {
+		return fmt.Errorf("restore operators' presence: %w", err)
+	}
+	return nil
+}
+
+// endpointTechnologies are the channel technologies of the operators'
+// phones (PJSIP/op101 → PJSIP), whose states the app follows.
+func endpointTechnologies(ops []queue.Operator) []string {
+	var out []string
+	for _, op := range ops {
+		tech, _, ok := strings.Cut(op.Endpoint, "/")
+		if ok && !slices.Contains(out, tech) {
+			out = append(out, tech)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"PJSIP"}
+	}
+	return out
 }

@@ -1,0 +1,393 @@
+// Package queuestore keeps the operator queue in PostgreSQL: operators
+// added or changed through the API, the log of operator states (written in
+// the background, so call handling never waits for the database), and the
+// reports and call history the queue's API reads.
+package queuestore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/slobozhanske/hotline/telephony/queue"
+)
+
+// Store reads and writes the queue's tables.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// ErrEndpointTaken: another stored operator has the phone.
+var ErrEndpointTaken = errors.New("endpoint already used by another operator")
+
+// Row is a stored operator: a definition, or the mark that it was removed.
+type Row struct {
+	queue.Operator
+	Deleted   bool
+	UpdatedAt time.Time
+	UpdatedBy string
+}
+
+// SaveOperator stores an operator added or changed through the API.
+func (s *Store) SaveOperator(ctx context.Context, op queue.Operator, by string) error {
+	skills, err := json.Marshal(nonNil(op.Skills))
+	if err != nil {
+		return fmt.Errorf("save operator %s: %w", op.ID, err)
+	}
+	queues := op.Queues
+	if queues == nil {
+		queues = []string{}
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO queue_operators (id, name, endpoint, queues, skills, deleted, updated_by)
+		VALUES ($1, $2, $3, $4, $5, false, $6)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, endpoint = EXCLUDED.endpoint, queues = EXCLUDED.queues,
+			skills = EXCLUDED.skills, deleted = false, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+		op.ID, op.Name, op.Endpoint, queues, string(skills), by)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("save operator %s: %w", op.ID, ErrEndpointTaken)
+	}
+	if err != nil {
+		return fmt.Errorf("save operator %s: %w", op.ID, err)
+	}
+	return nil
+}
+
+// DeleteOperator marks an operator removed (so the config's operator of
+// that id stays removed after a restart).
+func (s *Store) DeleteOperator(ctx context.Context, id, by string) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO queue_operators (id, deleted, updated_by) VALUES ($1, true, $2)
+		ON CONFLICT (id) DO UPDATE SET deleted = true, endpoint = '', updated_at = now(), updated_by = EXCLUDED.updated_by`, id, by)
+	if err != nil {
+		return fmt.Errorf("delete operator %s: %w", id, err)
+	}
+	return nil
+}
+
+// Operators lists the stored rows, oldest first.
+func (s *Store) Operators(ctx context.Context) ([]Row, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name, endpoint, queues, skills, deleted, updated_at, updated_by
+		FROM queue_operators ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("read operators: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
+		var row Row
+		var skills []byte
+		if err := r.Scan(&row.ID, &row.Name, &row.Endpoint, &row.Queues, &skills, &row.Deleted, &row.UpdatedAt, &row.UpdatedBy); err != nil {
+			return row, err
+		}
+		if err := json.Unmarshal(skills, &row.Skills); err != nil {
+			return row, fmt.Errorf("operator %s skills: %w", row.ID, err)
+		}
+		if len(row.Skills) == 0 {
+			row.Skills = nil
+		}
+		return row, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read operators: %w", err)
+	}
+	return out, nil
+}
+
+// Merge applies the stored rows to the operators of the config file:
+//
+//   - a stored operator replaces the config's operator of the same id, in its place;
+//   - a stored operator with a new id is added after the config's, oldest first;
+//   - a stored removal takes the config's operator of that id away.
+//
+// Queues that no longer exist are dropped from stored operators, and a
+// stored operator whose phone is now another's is left out; each is
+// reported in warnings instead of failing the start.
+func Merge(fromConfig []queue.Operator, rows []Row, queues []string) (ops []queue.Operator, warnings []string) {
+	ops = slices.Clone(fromConfig)
+	index := func(id string) int { return slices.IndexFunc(ops, func(o queue.Operator) bool { return o.ID == id }) }
+	for _, r := range rows {
+		i := index(r.ID)
+		if r.Deleted {
+			if i >= 0 {
+				ops = slices.Delete(ops, i, i+1)
+			}
+			continue
+		}
+		op := r.Operator
+		op.Queues = slices.DeleteFunc(slices.Clone(op.Queues), func(q string) bool {
+			if !slices.Contains(queues, q) {
+				warnings = append(warnings, fmt.Sprintf("operator %s: queue %q no longer exists; left out", op.ID, q))
+				return true
+			}
+			return false
+		})
+		if i >= 0 {
+			ops[i] = op
+		} else {
+			ops = append(ops, op)
+		}
+	}
+	seen := map[string]string{}
+	ops = slices.DeleteFunc(ops, func(o queue.Operator) bool {
+		if other, ok := seen[o.Endpoint]; ok {
+			warnings = append(warnings, fmt.Sprintf("operator %s: endpoint %s is operator %s's; left out", o.ID, o.Endpoint, other))
+			return true
+		}
+		seen[o.Endpoint] = o.ID
+		return false
+	})
+	return ops, warnings
+}
+
+// LoadOperators is Merge over the stored rows.
+func (s *Store) LoadOperators(ctx context.Context, fromConfig []queue.Operator, queues []string, log *slog.Logger) ([]queue.Operator, error) {
+	rows, err := s.Operators(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ops, warnings := Merge(fromConfig, rows, queues)
+	for _, w := range warnings {
+		log.Warn("stored operators: " + w)
+	}
+	return ops, nil
+}
+
+// LastStates is each operator's latest logged state.
+func (s *Store) LastStates(ctx context.Context) (map[string]queue.StateChange, error) {
+	return s.lastStates(ctx, time.Time{})
+}
+
+// lastStates is each operator's latest state logged before the given time
+// (zero: ever).
+func (s *Store) lastStates(ctx context.Context, before time.Time) (map[string]queue.StateChange, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (operator_id) id, operator_id, state, reason, online, call_id, queue, at
+		FROM queue_operator_states WHERE $1::timestamptz IS NULL OR at < $1
+		ORDER BY operator_id, at DESC, seq DESC`, nullTime(before))
+	if err != nil {
+		return nil, fmt.Errorf("read last operator states: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanChange)
+	if err != nil {
+		return nil, fmt.Errorf("read last operator states: %w", err)
+	}
+	out := make(map[string]queue.StateChange, len(list))
+	for _, c := range list {
+		out[c.OperatorID] = c
+	}
+	return out, nil
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// RestorePresence logs operators back in as they were when the server
+// stopped: available (also if they were ringing, talking or wrapping up) or
+// paused with their reason. The rest stay logged out. What they were is the
+// last state logged before the dispatcher d started: d itself logs every
+// operator logged out as it is built, and those rows (possibly written
+// already) must not hide the ones from before the restart.
+func (s *Store) RestorePresence(ctx context.Context, d *queue.Dispatcher, log *slog.Logger) error {
+	last, err := s.lastStates(ctx, d.StartedAt())
+	if err != nil {
+		return err
+	}
+	for _, op := range d.Operators() {
+		c, ok := last[op.ID]
+		if !ok || c.State == queue.LoggedOut {
+			continue
+		}
+		if err := d.Login(op.ID); err != nil {
+			return fmt.Errorf("restore operator %s: %w", op.ID, err)
+		}
+		if c.State == queue.Paused {
+			if err := d.Pause(op.ID, c.Reason); err != nil {
+				return fmt.Errorf("restore operator %s: %w", op.ID, err)
+			}
+		}
+		log.Info("operator restored", "operator", op.ID, "was", c.State, "reason", c.Reason, "since", c.At)
+	}
+	return nil
+}
+
+// History reads an operator's state log between from and to, in order.
+func (s *Store) History(ctx context.Context, operatorID string, from, to time.Time) ([]queue.StateChange, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, operator_id, state, reason, online, call_id, queue, at
+		FROM queue_operator_states WHERE operator_id = $1 AND at >= $2 AND at < $3 ORDER BY at, seq`, operatorID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read state log: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanChange)
+	if err != nil {
+		return nil, fmt.Errorf("read state log: %w", err)
+	}
+	return out, nil
+}
+
+func scanChange(r pgx.CollectableRow) (queue.StateChange, error) {
+	var c queue.StateChange
+	var state, reason string
+	err := r.Scan(&c.ID, &c.OperatorID, &state, &reason, &c.Online, &c.CallID, &c.Queue, &c.At)
+	c.State, c.Reason = queue.State(state), queue.PauseReason(reason)
+	return c, err
+}
+
+// TimeInState is how long one operator spent in each state in a period.
+type TimeInState struct {
+	OperatorID string
+	// By state; paused time also by reason in Paused.
+	States map[queue.State]time.Duration
+	Paused map[queue.PauseReason]time.Duration
+	// Offline is logged-in time with the phone unreachable.
+	Offline time.Duration
+}
+
+// LoggedIn is the time not logged out.
+func (t TimeInState) LoggedIn() time.Duration {
+	var sum time.Duration
+	for st, d := range t.States {
+		if st != queue.LoggedOut {
+			sum += d
+		}
+	}
+	return sum
+}
+
+// Occupancy is the share of logged-in time spent ringing, talking and
+// wrapping up; 0 when never logged in.
+func (t TimeInState) Occupancy() float64 {
+	in := t.LoggedIn()
+	if in <= 0 {
+		return 0
+	}
+	busy := t.States[queue.Ringing] + t.States[queue.OnCall] + t.States[queue.WrapUp]
+	return float64(busy) / float64(in)
+}
+
+// TimeInStates sums each operator's time per state over [from, to). A state
+// logged before from counts from from; the last state lasts until to or now,
+// whichever is earlier.
+func (s *Store) TimeInStates(ctx context.Context, from, to, now time.Time) ([]TimeInState, error) {
+	end := to
+	if now.Before(end) {
+		end = now
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH spans AS (
+			SELECT operator_id, state, reason, online, at,
+			       coalesce(lead(at) OVER (PARTITION BY operator_id ORDER BY at, seq), $3) AS until
+			FROM queue_operator_states WHERE at < $2
+		)
+		SELECT operator_id, state, reason, online,
+		       sum(extract(epoch FROM least(until, $2) - greatest(at, $1)))::float8
+		FROM spans WHERE least(until, $2) > greatest(at, $1)
+		GROUP BY operator_id, state, reason, online ORDER BY operator_id`, from, end, end)
+	if err != nil {
+		return nil, fmt.Errorf("time in state: %w", err)
+	}
+	defer rows.Close()
+	var out []TimeInState
+	for rows.Next() {
+		var id, state, reason string
+		var online bool
+		var secs float64
+		if err := rows.Scan(&id, &state, &reason, &online, &secs); err != nil {
+			return nil, fmt.Errorf("time in state: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].OperatorID != id {
+			out = append(out, TimeInState{OperatorID: id, States: map[queue.State]time.Duration{}, Paused: map[queue.PauseReason]time.Duration{}})
+		}
+		t := &out[len(out)-1]
+		d := time.Duration(secs * float64(time.Second)).Round(time.Millisecond)
+		t.States[queue.State(state)] += d
+		if queue.State(state) == queue.Paused {
+			t.Paused[queue.PauseReason(reason)] += d
+		}
+		if !online && queue.State(state) != queue.LoggedOut {
+			t.Offline += d
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("time in state: %w", err)
+	}
+	return out, nil
+}
+
+// PastCall is one of a caller's earlier calls.
+type PastCall struct {
+	ID           string
+	ArrivedAt    time.Time
+	EndedAt      *time.Time
+	Outcome      string
+	AppealNumber string
+	Rating       *int
+}
+
+// CallerHistory is the caller's latest calls other than exceptCallID, newest first.
+func (s *Store) CallerHistory(ctx context.Context, callerNumber, exceptCallID string, limit int) ([]PastCall, error) {
+	if callerNumber == "" {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, arrived_at, ended_at, outcome, appeal_number, rating::int
+		FROM calls WHERE caller_number = $1 AND id <> $2 ORDER BY arrived_at DESC LIMIT $3`, callerNumber, exceptCallID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("caller history: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PastCall, error) {
+		var c PastCall
+		err := r.Scan(&c.ID, &c.ArrivedAt, &c.EndedAt, &c.Outcome, &c.AppealNumber, &c.Rating)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("caller history: %w", err)
+	}
+	return out, nil
+}
+
+// MenuStep is one step of a call's way through the voice menu.
+type MenuStep struct {
+	Kind string // node, key, timeout, invalid, action, …
+	Node string
+	Key  string
+}
+
+// MenuPath is the steps the call record holds for a call (written as the
+// call goes, so the latest may still be on their way).
+func (s *Store) MenuPath(ctx context.Context, callID string) ([]MenuStep, error) {
+	rows, err := s.pool.Query(ctx, `SELECT kind, node, coalesce(detail->>'key', '') FROM call_events WHERE call_id = $1 ORDER BY seq`, callID)
+	if err != nil {
+		return nil, fmt.Errorf("menu path: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MenuStep, error) {
+		var m MenuStep
+		err := r.Scan(&m.Kind, &m.Node, &m.Key)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("menu path: %w", err)
+	}
+	return out, nil
+}
+
+func nonNil(m map[string]int) map[string]int {
+	if m == nil {
+		return map[string]int{}
+	}
+	return m
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
