@@ -23,6 +23,12 @@ import (
 // 2xx answer into out; it returns the status code.
 func (r *rig) api(method, path string, body, out any) int {
 	r.t.Helper()
+	return r.apiAs(flowSupervisorToken, method, path, body, out)
+}
+
+// apiAs is api with another user's bearer token.
+func (r *rig) apiAs(token, method, path string, body, out any) int {
+	r.t.Helper()
 	var rd bytes.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -35,7 +41,7 @@ func (r *rig) api(method, path string, body, out any) int {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+flowSupervisorToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -7,168 +7,52 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/slobozhanske/hotline/config"
-	"github.com/slobozhanske/hotline/internal/dbtest"
-	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony/aritest"
 )
 
-// Tokens of the queue tests' API users: op101 is an operator (the user name
-// is the operator id), boss a supervisor.
-const (
-	op101Token = "token-op101-0123456789"
-	bossToken  = "token-boss-0123456789"
-)
+// op101Token is the API token of operator op101 (an operator's user name
+// is their operator id).
+const op101Token = "token-op101-0123456789"
 
-// queueRig is a server whose operators' phones exist in the ARI test
-// server before it connects, as pjsip.conf's endpoints do in Asterisk.
-type queueRig struct {
-	t    *testing.T
-	ari  *aritest.Server
-	pool *pgxpool.Pool
-	base string
-	cfg  *config.Config
-}
-
-func startQueueRig(t *testing.T, at time.Time, online ...string) *queueRig {
+// startQueueRig is the shared rig with queue timings for the wall clock
+// (the dispatcher does not run on the ARI server's scaled time) and op101's
+// API token.
+func startQueueRig(t testing.TB) *rig {
 	t.Helper()
-	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01, Language: "uk", EventBuffer: 1 << 15})
-	for i := 101; i <= 105; i++ {
-		id := "op" + strconv.Itoa(i)
-		state := aritest.EndpointOffline
-		if slices.Contains(online, id) {
-			state = aritest.EndpointOnline
+	return startRigWith(t, rigOptions{tune: func(cfg *config.Config) {
+		for i := range cfg.Queues {
+			cfg.Queues[i].RingTimeout, cfg.Queues[i].WrapUp, cfg.Queues[i].AnnounceEvery = 2*time.Second, 50*time.Millisecond, 200*time.Millisecond
 		}
-		if err := srv.SetEndpointState("PJSIP", id, state); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dbURL := dbtest.NewDatabase(t)
-	cfg := testConfig(t, dbURL, srv.URL())
-	cfg.ARI.Username, cfg.ARI.Password = srv.Username(), config.Secret(srv.Password())
-	cfg.SIP.ProbeTarget = ""
-	for name, n := range cfg.Menu.Nodes {
-		n.FirstKeyTimeout, n.InterKeyTimeout = 300*time.Millisecond, 200*time.Millisecond
-		cfg.Menu.Nodes[name] = n
-	}
-	for i := range cfg.Queues {
-		// Real seconds: the dispatcher runs on the wall clock.
-		cfg.Queues[i].RingTimeout, cfg.Queues[i].WrapUp, cfg.Queues[i].AnnounceEvery = 2*time.Second, 50*time.Millisecond, 200*time.Millisecond
-	}
-	cfg.API.Tokens = []config.Token{
-		{User: "op101", Role: "operator", Token: op101Token},
-		{User: "boss", Role: "supervisor", Token: bossToken},
-	}
-	base := startServerAt(t, cfg, func() time.Time { return at })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.WaitAppConnected(ctx, cfg.ARI.Application); err != nil {
-		t.Fatalf("the server did not connect to ARI: %v", err)
-	}
-	// Calls placed before the app has listed the channels already in Stasis
-	// (re-adoption after connecting) would be taken for leftovers.
-	for !slices.ContainsFunc(srv.Requests(), func(rq aritest.RequestRecord) bool {
-		return rq.Method == "GET" && rq.Path == "/applications/"+cfg.ARI.Application
-	}) {
-		if ctx.Err() != nil {
-			t.Fatal("the app never listed its channels")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	pool, err := store.Open(context.Background(), dbURL, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	r := &queueRig{t: t, ari: srv, pool: pool, base: base, cfg: cfg}
-	// The operators are loaded from the database once the migrations ran;
-	// until then a feature code would find them too, but wait so the test
-	// does not race the restore of their presence.
-	r.eventually(10*time.Second, "the queue API answers", func() bool {
-		var ops []json.RawMessage
-		return r.api("GET", "/api/v1/queue/operators", bossToken, nil, &ops) == http.StatusOK && len(ops) == 5
-	})
-	return r
+		cfg.API.Tokens = append(cfg.API.Tokens, config.Token{User: "op101", Role: "operator", Token: op101Token})
+	}})
 }
 
-// feature dials a feature code from an operator's phone and returns the
-// prompt the server answered with.
-func (r *queueRig) feature(ctx context.Context, op, exten, name string) string {
+func (r *rig) operatorState(id string) string {
 	r.t.Helper()
-	p, err := r.ari.Dial(ctx, aritest.DialOptions{App: "hotline", Args: []string{"feature", name},
-		Caller: strings.TrimPrefix(op, "op"), Exten: exten, Context: "operators", Endpoint: "PJSIP/" + op, Language: "uk"})
-	if err != nil {
-		r.t.Fatalf("dial %s from %s: %v", exten, op, err)
-	}
-	h, err := p.WaitForPlayback(ctx, "sound:hotline/agent-")
-	if err != nil {
-		r.t.Fatalf("%s from %s: no confirmation prompt: %v", exten, op, err)
-	}
-	if _, err := p.WaitEnded(ctx); err != nil {
-		r.t.Fatalf("%s from %s: the server did not hang up after the prompt: %v", exten, op, err)
-	}
-	return h.MediaURI
-}
-
-func (r *queueRig) api(method, path, token string, body any, out any) int {
-	r.t.Helper()
-	var rd *strings.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = strings.NewReader(string(b))
-	} else {
-		rd = strings.NewReader("")
-	}
-	req, _ := http.NewRequest(method, r.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		r.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			r.t.Fatalf("%s %s: decode: %v", method, path, err)
-		}
-	}
-	return resp.StatusCode
-}
-
-func (r *queueRig) eventually(within time.Duration, what string, cond func() bool) {
-	r.t.Helper()
-	eventually(r.t, within, what, cond)
-}
-
-func (r *queueRig) operatorState(id string) string {
 	var op struct {
 		State string `json:"state"`
 	}
-	if code := r.api("GET", "/api/v1/queue/operators/"+id, bossToken, nil, &op); code != http.StatusOK {
-		r.t.Fatalf("GET operator %s: %d", id, code)
+	if code := r.api("GET", "/api/v1/queue/operators/"+id, nil, &op); code != http.StatusOK {
+		r.t.Fatalf("GET operator %s: %s", id, r.lastAPIError)
 	}
 	return op.State
 }
 
 func TestAnOperatorLogsInWithAFeatureCodeAndTakesTheCallOfAResidentWhoPresses0(t *testing.T) {
-	r := startQueueRig(t, mondayMorning, "op101")
+	r := startQueueRig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-
-	if got := r.feature(ctx, "op101", "*41", "login"); got != "sound:hotline/agent-logged-in" {
-		t.Fatalf("*41 answered with %s", got)
-	}
-	r.eventually(5*time.Second, "op101 available after *41", func() bool { return r.operatorState("op101") == "available" })
+	r.operatorLogsIn(ctx, "op101") // *41 from op101's softphone
 
 	r.ari.SetPhone("PJSIP/op101", aritest.PhoneBehavior{Outcome: aritest.Answer, After: 2 * time.Second})
 	resident, err := r.ari.Dial(ctx, aritest.DialOptions{App: "hotline", Caller: "0501234567", Exten: "1580", Language: "uk"})
@@ -207,8 +91,8 @@ func TestAnOperatorLogsInWithAFeatureCodeAndTakesTheCallOfAResidentWhoPresses0(t
 	pressed0 := func() bool {
 		return slices.ContainsFunc(call.MenuPath, func(s struct{ Kind, Node, Key string }) bool { return s.Key == "0" })
 	}
-	r.eventually(5*time.Second, "op101's call in the API with the 0 pressed in its menu path", func() bool {
-		return r.api("GET", "/api/v1/queue/operators/op101/call", op101Token, nil, &call) == http.StatusOK && call.Call != nil && pressed0()
+	r.until(ctx, "op101's call in the API with the 0 pressed in its menu path", func() bool {
+		return r.apiAs(op101Token, "GET", "/api/v1/queue/operators/op101/call", nil, &call) == http.StatusOK && call.Call != nil && pressed0()
 	})
 	if call.Call.CallerNumber != "0501234567" || call.Call.Queue != "operators" {
 		t.Errorf("op101's call = %+v", *call.Call)
@@ -217,7 +101,7 @@ func TestAnOperatorLogsInWithAFeatureCodeAndTakesTheCallOfAResidentWhoPresses0(t
 		t.Errorf("op101 is %s while talking", st)
 	}
 	// An operator may not look at another operator's call.
-	if code := r.api("GET", "/api/v1/queue/operators/op102/call", op101Token, nil, nil); code != http.StatusForbidden {
+	if code := r.apiAs(op101Token, "GET", "/api/v1/queue/operators/op102/call", nil, nil); code != http.StatusForbidden {
 		t.Errorf("op101 reading op102's call: %d, want 403", code)
 	}
 
@@ -237,13 +121,13 @@ func TestAnOperatorLogsInWithAFeatureCodeAndTakesTheCallOfAResidentWhoPresses0(t
 			Error  string `json:"error"`
 		} `json:"read_back"`
 	}
-	code := r.api("POST", "/api/v1/appeals", op101Token, map[string]any{
+	code := r.apiAs(op101Token, "POST", "/api/v1/appeals", map[string]any{
 		"surname": "Петренко", "first_name": "Олена", "patronymic": "Іванівна",
 		"address": "вул. Центральна, 5", "contact_phone": "0501234567",
 		"essence": "Немає холодної води з ранку", "category": "water",
 	}, &created)
 	if code != http.StatusCreated {
-		t.Fatalf("create appeal during the call: %d", code)
+		t.Fatalf("create appeal during the call: %s", r.lastAPIError)
 	}
 	if created.ReadBack == nil || !created.ReadBack.Done || created.ReadBack.CallID != call.Call.CallID {
 		t.Fatalf("the number was not read back into the call: %+v", created.ReadBack)
@@ -276,14 +160,14 @@ func TestAnOperatorLogsInWithAFeatureCodeAndTakesTheCallOfAResidentWhoPresses0(t
 	if _, err := resident.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rec := (&rig{t: t, ari: r.ari, pool: r.pool}).waitRecord(ctx, resident.ChannelID())
+	rec := r.waitRecord(ctx, resident.ChannelID())
 	if rec.outcome != "answered_by_operator" {
 		t.Errorf("outcome %q, want answered_by_operator; events %v", rec.outcome, rec.events)
 	}
-	r.eventually(5*time.Second, "op101 available after the wrap-up", func() bool { return r.operatorState("op101") == "available" })
+	r.until(ctx, "op101 available after the wrap-up", func() bool { return r.operatorState("op101") == "available" })
 
 	// Every state op101 went through is stored with its time.
-	r.eventually(5*time.Second, "op101's states stored", func() bool {
+	r.until(ctx, "op101's states stored", func() bool {
 		var states []string
 		rows, err := r.pool.Query(ctx, `SELECT state FROM queue_operator_states WHERE operator_id = 'op101' ORDER BY at, seq`)
 		if err != nil {
@@ -298,13 +182,11 @@ func TestAnOperatorLogsInWithAFeatureCodeAndTakesTheCallOfAResidentWhoPresses0(t
 		want := []string{"available", "ringing", "on_call", "wrap_up", "available"}
 		return isSubsequence(want, states)
 	})
-	if left := r.ari.ChannelsInApp("hotline"); len(left) != 0 {
-		t.Errorf("channels left in the app: %v", left)
-	}
+	r.noChannelsLeft(ctx)
 }
 
 func TestAResidentWhoPresses0WithNobodyLoggedInIsAskedToLeaveAMessage(t *testing.T) {
-	r := startQueueRig(t, mondayMorning, "op101")
+	r := startQueueRig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resident, err := r.ari.Dial(ctx, aritest.DialOptions{App: "hotline", Caller: "0501234567", Exten: "1580", Language: "uk"})
@@ -322,30 +204,27 @@ func TestAResidentWhoPresses0WithNobodyLoggedInIsAskedToLeaveAMessage(t *testing
 		t.Fatal(err)
 	}
 	_ = resident.Hangup()
-	rec := (&rig{t: t, ari: r.ari, pool: r.pool}).waitRecord(ctx, resident.ChannelID())
+	rec := r.waitRecord(ctx, resident.ChannelID())
 	if !hasEvent(rec, "queue_result:") {
 		t.Errorf("no queue result in the record: %v", rec.events)
 	}
 }
 
 func TestAnOperatorWhosePhoneIsOfflineIsNotOfferedCalls(t *testing.T) {
-	r := startQueueRig(t, mondayMorning, "op101", "op102")
+	r := startQueueRig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, op := range []string{"op101", "op102"} {
-		if code := r.api("POST", "/api/v1/queue/operators/"+op+"/login", bossToken, map[string]string{}, nil); code != http.StatusOK && code != http.StatusNoContent {
-			t.Fatalf("login %s: %d", op, code)
-		}
-	}
+	r.operatorLogsIn(ctx, "op101")
+	r.operatorLogsIn(ctx, "op102")
 	// op101's phone loses its registration: the app hears it from Asterisk.
 	if err := r.ari.SetEndpointState("PJSIP", "op101", aritest.EndpointOffline); err != nil {
 		t.Fatal(err)
 	}
-	r.eventually(5*time.Second, "op101 seen offline", func() bool {
+	r.until(ctx, "op101 seen offline", func() bool {
 		var op struct {
 			Online bool `json:"online"`
 		}
-		r.api("GET", "/api/v1/queue/operators/op101", bossToken, nil, &op)
+		r.api("GET", "/api/v1/queue/operators/op101", nil, &op)
 		return !op.Online
 	})
 	r.ari.SetPhone("PJSIP/op102", aritest.PhoneBehavior{Outcome: aritest.Answer, After: time.Second})
@@ -385,4 +264,99 @@ func isSubsequence(want, got []string) bool {
 		}
 	}
 	return i == len(want)
+}
+
+// BenchmarkCallsThroughMenuQueueAndOperator runs residents through the
+// whole path of a call for an operator over loopback ARI and PostgreSQL:
+// the greeting, 0 in the main menu, the queue's welcome, an offer to one of
+// five operators logged in with *41 (their phones answer at once), the
+// bridge; the resident then hangs up and the operator wraps up for 10 ms.
+// Prompts last 1 ms. One op is callsPerOp calls, callers of them at a
+// time. It reports calls/s and, from the 0 pressed to the resident being
+// bridged with an operator, p50-ms and p99-ms.
+func BenchmarkCallsThroughMenuQueueAndOperator(b *testing.B) {
+	r := startRigWith(b, rigOptions{
+		ari: aritest.Options{
+			Sounds:         shippedSounds(b, 100*time.Millisecond),
+			MediaDurations: map[string]time.Duration{"sound:hotline/main-menu": time.Hour}, // until the key stops it
+		},
+		tune: func(cfg *config.Config) {
+			patientMenu(cfg)
+			for i := range cfg.Queues {
+				cfg.Queues[i].WrapUp, cfg.Queues[i].RingTimeout = 10*time.Millisecond, 5*time.Second
+				cfg.Queues[i].Record = false
+			}
+		},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	for _, op := range []string{"op101", "op102", "op103", "op104", "op105"} {
+		r.operatorLogsIn(ctx, op)
+	}
+	const callsPerOp = 50
+	var seq atomic.Int64
+	for _, callers := range []int{5, 20} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			calls := int64(b.N) * callsPerOp
+			var mu sync.Mutex
+			var waits []float64
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for range callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for next.Add(1) <= calls {
+						wait, err := operatorCall(ctx, r.ari, fmt.Sprintf("+38050%07d", seq.Add(1)))
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						mu.Lock()
+						waits = append(waits, float64(wait)/float64(time.Millisecond))
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if b.Failed() {
+				return
+			}
+			if err := r.ari.WaitChannelsInApp(ctx, "hotline", 0); err != nil {
+				b.Fatalf("channels left in the app: %v", r.ari.ChannelsInApp("hotline"))
+			}
+			b.ReportMetric(float64(calls)/elapsed.Seconds(), "calls/s")
+			b.ReportMetric(percentile(waits, 50), "p50-ms")
+			b.ReportMetric(percentile(waits, 99), "p99-ms")
+			r.ari.ClearLogs()
+		})
+	}
+}
+
+// operatorCall is one resident: dial, 0 during the menu, wait to be
+// bridged with an operator, hang up. It returns the time from the key to
+// the bridge.
+func operatorCall(ctx context.Context, srv *aritest.Server, caller string) (time.Duration, error) {
+	p, err := srv.Dial(ctx, aritest.DialOptions{App: "hotline", Caller: caller, Exten: "1580", Language: "uk"})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := p.WaitForPlayback(ctx, "sound:hotline/main-menu"); err != nil {
+		return 0, fmt.Errorf("%s: %w", caller, err)
+	}
+	pressed := time.Now()
+	_ = p.Press("0")
+	if _, err := p.Wait(ctx, func(st aritest.PartyState) bool { return st.BridgeID != "" }); err != nil {
+		return 0, fmt.Errorf("%s: never bridged with an operator: %w (heard %v)", caller, err, p.HeardURIs())
+	}
+	wait := time.Since(pressed)
+	if err := p.Hangup(); err != nil {
+		return 0, err
+	}
+	_, err = p.WaitEnded(ctx)
+	return wait, err
 }
