@@ -19,8 +19,8 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-bench: ## benchmarks (need HOTLINE_TEST_DATABASE_URL for the database ones; see scripts/bench.sh)
-	scripts/test.sh -run '^$$' -bench . -benchtime 1x
+bench: ## every benchmark, without the race detector, against a throwaway PostgreSQL; each prints its figures
+	scripts/test.sh -run '^$$' -bench . -race=false
 
 check-config: build
 	bin/hotline check-config -c config/hotline.yaml
