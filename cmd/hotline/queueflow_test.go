@@ -266,6 +266,78 @@ func isSubsequence(want, got []string) bool {
 	return i == len(want)
 }
 
+func TestAnOperatorTransfersTheCallerToAnotherQueueAndAnotherOperatorBackToTheMenu(t *testing.T) {
+	r := startRigWith(t, rigOptions{tune: func(cfg *config.Config) {
+		for i := range cfg.Queues {
+			cfg.Queues[i].RingTimeout, cfg.Queues[i].WrapUp = 2*time.Second, 50*time.Millisecond
+		}
+		// op101 takes the operators queue only, op102 the appeals queue only.
+		cfg.Operators[0].Queues, cfg.Operators[1].Queues = []string{"operators"}, []string{"appeals"}
+		cfg.API.Tokens = append(cfg.API.Tokens, config.Token{User: "op101", Role: "operator", Token: op101Token})
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.operatorLogsIn(ctx, "op101")
+	r.operatorLogsIn(ctx, "op102")
+	resident, err := r.ari.Dial(ctx, aritest.DialOptions{App: "hotline", Caller: "0671112233", Exten: "1580", Language: "uk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resident.WaitForPlayback(ctx, "sound:hotline/main-menu"); err != nil {
+		t.Fatal(err)
+	}
+	_ = resident.Press("0")
+	first, err := r.ari.WaitOutbound(ctx, "PJSIP/op101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := resident.WaitBridgedWith(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	var call struct {
+		Call *struct {
+			CallID string `json:"call_id"`
+		} `json:"call"`
+	}
+	r.until(ctx, "op101's call", func() bool {
+		return r.apiAs(op101Token, "GET", "/api/v1/queue/operators/op101/call", nil, &call) == http.StatusOK && call.Call != nil
+	})
+	// A malformed transfer is refused, naming the field, and changes nothing.
+	if code := r.apiAs(op101Token, "POST", "/api/v1/queue/calls/"+call.Call.CallID+"/transfer", map[string]string{"to": "elsewhere"}, nil); code != http.StatusBadRequest {
+		t.Errorf("transfer to nowhere: %d, want 400", code)
+	}
+	// op101 hands the resident to the appeals desk: op101's phone is hung
+	// up, op102's rings and takes the same caller.
+	if code := r.apiAs(op101Token, "POST", "/api/v1/queue/calls/"+call.Call.CallID+"/transfer", map[string]string{"to": "queue", "queue": "appeals"}, nil); code != http.StatusAccepted {
+		t.Fatalf("transfer to appeals: %s", r.lastAPIError)
+	}
+	if _, err := first.WaitEnded(ctx); err != nil {
+		t.Fatalf("op101's phone still up after the transfer: %v", err)
+	}
+	second, err := r.ari.WaitOutbound(ctx, "PJSIP/op102")
+	if err != nil {
+		t.Fatalf("op102 never rang: %v", err)
+	}
+	if err := resident.WaitBridgedWith(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	// A supervisor sends the resident back to the menu (e.g. to check a status).
+	before := heard(resident, "sound:hotline/main-menu")
+	if code := r.api("POST", "/api/v1/queue/calls/"+call.Call.CallID+"/transfer", map[string]string{"to": "menu"}, nil); code != http.StatusAccepted {
+		t.Fatalf("transfer to the menu: %s", r.lastAPIError)
+	}
+	if _, err := second.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.until(ctx, "the main menu again", func() bool { return heard(resident, "sound:hotline/main-menu") > before })
+	_ = resident.Hangup()
+	rec := r.waitRecord(ctx, resident.ChannelID())
+	if rec.outcome != "answered_by_operator" {
+		t.Errorf("outcome %q, want answered_by_operator; events %v", rec.outcome, rec.events)
+	}
+	r.noChannelsLeft(ctx)
+}
+
 // BenchmarkCallsThroughMenuQueueAndOperator runs residents through the
 // whole path of a call for an operator over loopback ARI and PostgreSQL:
 // the greeting, 0 in the main menu, the queue's welcome, an offer to one of
