@@ -38,30 +38,23 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slobozhanske/hotline/internal/apiauth"
 	"github.com/slobozhanske/hotline/telephony/queue"
 	"github.com/slobozhanske/hotline/telephony/queue/queuestore"
 )
 
 // Authorizer says who makes a request and whether they have one of the
-// roles. ok is false with an empty user for an unauthenticated request (401)
-// and with the user for a forbidden one (403).
-type Authorizer interface {
-	Authorize(r *http.Request, roles ...string) (user string, ok bool)
-}
+// roles (the appeals API's tokens answer it).
+type Authorizer = apiauth.Authorizer
 
 // AuthorizerFunc adapts a function to Authorizer.
-type AuthorizerFunc func(r *http.Request, roles ...string) (string, bool)
-
-// Authorize implements Authorizer.
-func (f AuthorizerFunc) Authorize(r *http.Request, roles ...string) (string, bool) {
-	return f(r, roles...)
-}
+type AuthorizerFunc = apiauth.AuthorizerFunc
 
 // Roles the API knows.
 const (
-	RoleOperator   = "operator"
-	RoleSupervisor = "supervisor"
-	RoleAdmin      = "admin"
+	RoleOperator   = apiauth.RoleOperator
+	RoleSupervisor = apiauth.RoleSupervisor
+	RoleAdmin      = apiauth.RoleAdmin
 )
 
 // Config is what the API is built from.
