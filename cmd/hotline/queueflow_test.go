@@ -422,10 +422,11 @@ func operatorCall(ctx context.Context, srv *aritest.Server, caller string) (time
 	}
 	pressed := time.Now()
 	_ = p.Press("0")
-	if _, err := p.Wait(ctx, func(st aritest.PartyState) bool { return st.BridgeID != "" }); err != nil {
-		return 0, fmt.Errorf("%s: never bridged with an operator: %w (heard %v)", caller, err, p.HeardURIs())
+	st, err := p.Wait(ctx, func(st aritest.PartyState) bool { return !st.FirstBridgedAt.IsZero() || st.Ended })
+	if err != nil || st.FirstBridgedAt.IsZero() {
+		return 0, fmt.Errorf("%s: never bridged with an operator: %v (heard %v)", caller, err, p.HeardURIs())
 	}
-	wait := time.Since(pressed)
+	wait := st.FirstBridgedAt.Sub(pressed)
 	if err := p.Hangup(); err != nil {
 		return 0, err
 	}

@@ -185,6 +185,9 @@ func (s *Server) handleAddChannel(rq *request) response {
 			s.leaveBridge(ch)
 		}
 		ch.bridge = b
+		if ch.bridgedAt.IsZero() {
+			ch.bridgedAt = time.Now()
+		}
 		b.channels = append(b.channels, ch)
 		b.subs[ch.app] = true
 		apps := s.channelApps(ch).addSet(s.bridgeApps(b))

@@ -54,6 +54,7 @@ type channel struct {
 	subscribed map[string]bool // POST /applications/{app}/subscription
 
 	bridge      *bridge
+	bridgedAt   time.Time // when it first entered a bridge
 	moh         string
 	silence     bool
 	ringing     bool

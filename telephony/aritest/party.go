@@ -109,28 +109,32 @@ type Dialplan struct {
 
 // PartyState is a snapshot of a party's channel.
 type PartyState struct {
-	ChannelID    string
-	Name         string
-	State        string // Asterisk channel state: Down, Ring, Ringing, Up...
-	App          string // Stasis application, "" when not in Stasis
-	Args         []string
-	Caller       string
-	CallerName   string
-	BridgeID     string   // "" when not bridged
-	BridgePeers  []string // other channels in the bridge
-	MOHClass     string   // channel MOH, else the bridge's MOH, else ""
-	Silence      bool
-	Ringing      bool // the application indicates ringing (POST .../ring)
-	Held         bool
-	Muted        bool
-	DTMFReceived string // digits the application sent (POST .../dtmf)
-	Recording    string // name of the live recording on the channel
-	Heard        []Heard
-	Continued    bool // left Stasis with continue
-	Dialplan     Dialplan
-	Vars         map[string]string
-	Ended        bool
-	End          End
+	ChannelID   string
+	Name        string
+	State       string // Asterisk channel state: Down, Ring, Ringing, Up...
+	App         string // Stasis application, "" when not in Stasis
+	Args        []string
+	Caller      string
+	CallerName  string
+	BridgeID    string   // "" when not bridged
+	BridgePeers []string // other channels in the bridge
+	// FirstBridgedAt is when the channel first entered a bridge (zero:
+	// never), so a waiter that wakes after a short conversation still
+	// sees that it took place.
+	FirstBridgedAt time.Time
+	MOHClass       string // channel MOH, else the bridge's MOH, else ""
+	Silence        bool
+	Ringing        bool // the application indicates ringing (POST .../ring)
+	Held           bool
+	Muted          bool
+	DTMFReceived   string // digits the application sent (POST .../dtmf)
+	Recording      string // name of the live recording on the channel
+	Heard          []Heard
+	Continued      bool // left Stasis with continue
+	Dialplan       Dialplan
+	Vars           map[string]string
+	Ended          bool
+	End            End
 }
 
 func (p *Party) snapshot() PartyState {
@@ -141,7 +145,7 @@ func (p *Party) snapshot() PartyState {
 		Ringing: ch.ringing, Held: ch.held, Muted: ch.muted, DTMFReceived: ch.dtmfFromApp.String(),
 		Heard: append([]Heard(nil), ch.heard...), Continued: ch.continued,
 		Dialplan: Dialplan{Context: ch.dialplan.Context, Exten: ch.dialplan.Exten, Priority: ch.dialplan.Priority},
-		Vars:     map[string]string{}, Ended: ch.ended, End: ch.end,
+		Vars:     map[string]string{}, Ended: ch.ended, End: ch.end, FirstBridgedAt: ch.bridgedAt,
 	}
 	for k, v := range ch.vars {
 		st.Vars[k] = v

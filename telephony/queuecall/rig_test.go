@@ -317,7 +317,7 @@ func talksThenHangsUp(ring, talk time.Duration) aritest.PhoneBehavior {
 	return aritest.PhoneBehavior{After: ring, OnAnswer: func(p *aritest.Party) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		st, err := p.Wait(ctx, func(st aritest.PartyState) bool { return st.BridgeID != "" || st.Ended })
+		st, err := p.Wait(ctx, func(st aritest.PartyState) bool { return !st.FirstBridgedAt.IsZero() || st.Ended })
 		if err == nil && !st.Ended {
 			p.HangupAfter(talk)
 		}
