@@ -2,10 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/slobozhanske/hotline/config"
+	"github.com/slobozhanske/hotline/internal/dbtest"
+	"github.com/slobozhanske/hotline/internal/store"
+	"github.com/slobozhanske/hotline/telephony/schedule"
+	"github.com/slobozhanske/hotline/telephony/schedulestore"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -78,5 +86,39 @@ func TestScheduleCommandSaysStateRuleAndNextChange(t *testing.T) {
 	}
 	if code, _, _ := runCLI("schedule", "-c", "../../config/hotline.yaml", "--at", "tomorrow"); code != 2 {
 		t.Errorf("a bad --at: exit %d, want 2", code)
+	}
+}
+
+func TestScheduleCommandWithDBSeesTheExceptionsStoredThroughTheAPI(t *testing.T) {
+	dbURL := dbtest.NewDatabase(t)
+	pool, err := store.Open(context.Background(), dbURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	cfg, err := config.Load("../../config/hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch, err := buildSchedule(cfg.Schedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := schedulestore.NewManager(sch, schedulestore.New(pool), time.Now, testLogger(t))
+	if err := m.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// A supervisor closes Tuesday 24 November for a heating emergency drill.
+	if _, err := m.PutException(context.Background(), schedule.Exception{Date: "2026-11-24", Name: "навчання", Closed: true}, "boss"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOTLINE_DATABASE_URL", dbURL)
+	at := "2026-11-24T10:00:00+02:00"
+	if code, out, errs := runCLI("schedule", "-c", "../../config/hotline.yaml", "--at", at); code != 0 || !strings.Contains(out, "state: open") {
+		t.Errorf("without --db (the config file only): exit %d, %s%s", code, out, errs)
+	}
+	code, out, errs := runCLI("schedule", "-c", "../../config/hotline.yaml", "--db", "--at", at)
+	if code != 0 || !strings.Contains(out, "state: closed") || !strings.Contains(out, "навчання") {
+		t.Errorf("with --db: exit %d, want closed by the stored exception:\n%s%s", code, out, errs)
 	}
 }
