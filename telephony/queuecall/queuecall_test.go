@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -338,6 +339,43 @@ func TestNobodyLoggedInMeansTheQueueIsClosed(t *testing.T) {
 	if res := r.waitResult(ctx, "0509999999"); res.Kind != "closed" {
 		t.Fatalf("result %+v, want closed", res)
 	}
+	r.noChannelsLeft(ctx)
+}
+
+// The rig's handler tells waitResult how each Join returned; nothing may
+// hold it there, for the app hangs the caller up only once it returns. More
+// callers than any buffer would hold (the benchmark's residents once stayed
+// on the line for ever after the 1000th call, whose results nobody reads)
+// must all be hung up.
+func TestEveryCallerIsHungUpEvenWhenNobodyReadsTheResults(t *testing.T) {
+	r := newRig(t, rigOptions{operators: 1})
+	ctx := r.ctx(2 * time.Minute)
+	const callers = 1500
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= callers || ctx.Err() != nil {
+					return
+				}
+				p, err := r.srv.Dial(ctx, aritest.DialOptions{App: "hotline", Caller: fmt.Sprintf("050%07d", i)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := p.WaitEnded(ctx); err != nil {
+					t.Errorf("caller %d was never hung up: %v", i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r.srv.ClearLogs()
 	r.noChannelsLeft(ctx)
 }
 

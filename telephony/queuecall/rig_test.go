@@ -53,7 +53,12 @@ type rig struct {
 	mu      sync.Mutex
 	results map[string]ivr.QueueResult // by caller number
 	errs    map[string]error
-	done    chan string // caller numbers whose Join returned
+	// changed is closed (and replaced) whenever a caller's Join returns, to
+	// wake every waitResult. The handler must never block on telling it: it
+	// owns the call, and the app hangs the caller up only once it returns
+	// (a buffered channel nobody read filled up after 1000 calls in the
+	// benchmark and held the residents on the line for ever).
+	changed chan struct{}
 }
 
 type rigOptions struct {
@@ -85,7 +90,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	srv := aritest.Start(t, aritest.Options{TimeScale: timeScale, EventBuffer: 1 << 16})
 	pool := dbtest.NewPool(t)
 	log := testLog()
-	r := &rig{t: t, srv: srv, pool: pool, results: map[string]ivr.QueueResult{}, errs: map[string]error{}, done: make(chan string, 1000)}
+	r := &rig{t: t, srv: srv, pool: pool, results: map[string]ivr.QueueResult{}, errs: map[string]error{}, changed: make(chan struct{})}
 
 	var ops []queue.Operator
 	for i := range o.operators {
@@ -157,10 +162,7 @@ func (r *rig) handle(ctx context.Context, call *telephony.Call) {
 		return
 	}
 	if err := call.Answer(ctx); err != nil { // hung up before the queue
-		r.mu.Lock()
-		r.results[call.CallerNumber()] = ivr.QueueResult{Kind: "abandoned"}
-		r.mu.Unlock()
-		r.done <- call.CallerNumber()
+		r.joined(call.CallerNumber(), ivr.QueueResult{Kind: "abandoned"}, nil)
 		return
 	}
 	prio := ivr.PriorityNormal
@@ -168,11 +170,18 @@ func (r *rig) handle(ctx context.Context, call *telephony.Call) {
 		prio = ivr.PrioritySOS
 	}
 	res, err := r.svc.Join(ctx, call, "", prio)
+	r.joined(call.CallerNumber(), res, err)
+}
+
+// joined notes how a caller's Join returned and wakes the waiters, without
+// ever blocking (whether or not anybody waits for results).
+func (r *rig) joined(number string, res ivr.QueueResult, err error) {
 	r.mu.Lock()
-	r.results[call.CallerNumber()] = res
-	r.errs[call.CallerNumber()] = err
-	r.mu.Unlock()
-	r.done <- call.CallerNumber()
+	defer r.mu.Unlock()
+	r.results[number] = res
+	r.errs[number] = err
+	close(r.changed)
+	r.changed = make(chan struct{})
 }
 
 func (r *rig) ctx(d time.Duration) context.Context {
@@ -207,6 +216,7 @@ func (r *rig) waitResult(ctx context.Context, number string) ivr.QueueResult {
 		r.mu.Lock()
 		res, ok := r.results[number]
 		err := r.errs[number]
+		changed := r.changed
 		r.mu.Unlock()
 		if ok {
 			if err != nil {
@@ -215,7 +225,7 @@ func (r *rig) waitResult(ctx context.Context, number string) ivr.QueueResult {
 			return res
 		}
 		select {
-		case <-r.done:
+		case <-changed:
 		case <-ctx.Done():
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
