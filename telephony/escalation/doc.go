@@ -17,7 +17,9 @@
 // until it is written, across restarts). Every attempt that does not end in
 // acceptance is written on the appeal's history too as it ends
 // (duty_attempt: whom, when, what came of it), once and without retries: the
-// escalation's own record stays the reference. No answer, busy, an
+// escalation's own record stays the reference; so are giving up after the
+// last round (duty_exhausted) and a supervisor's cancellation
+// (duty_cancelled). No answer, busy, an
 // unreachable phone, hanging up or no key within the acknowledgement
 // timeout count as a failed attempt: the same person is tried again after
 // the retry delay up to the attempts per person, then the next person in

@@ -319,6 +319,9 @@ func (e *Engine) Cancel(ctx context.Context, id, by, reason string) (Escalation,
 		r.cancel(errCancelled)
 	}
 	e.mu.Unlock()
+	e.noteOnAppeal(ctx, &esc, HistoryEntry{Who: by, Action: ActionCancelled,
+		Note:   strings.TrimSpace("дзвінки черговим припинено: " + reason),
+		Detail: map[string]string{"escalation_id": esc.ID, "reason": reason}}, e.log.With("escalation", id))
 	return esc, nil
 }
 

@@ -211,6 +211,10 @@ func TestAfterMaxRoundsTheEscalationIsExhausted(t *testing.T) {
 	if got := w.counter("hotline_escalation_exhausted_total"); got != 1 {
 		t.Errorf("exhausted %v, want 1", got)
 	}
+	// Whoever opens the card sees that the chain gave up, after the four calls.
+	if got := w.historyOf(sos); len(got) != 5 || got[4] != "duty_exhausted "+escalation.WhoEscalation {
+		t.Errorf("appeal history %q, want the four attempts then duty_exhausted", got)
+	}
 	w.wait(10 * time.Minute)
 	if n := w.phones.CallsTo(dispatcherPhone); n != 2 {
 		t.Errorf("the dispatcher was phoned %d times, want 2 (no calls after giving up)", n)
@@ -347,6 +351,9 @@ func TestASupervisorCancelsAnEscalation(t *testing.T) {
 	if got := attempts(esc); !slices.Equal(got, []string{dispatcherPhone + " cancelled"}) {
 		t.Errorf("attempts %q", got)
 	}
+	w.until(10*time.Second, "the cancellation on the appeal's history", func() bool {
+		return slices.Contains(w.historyOf(sos), "duty_cancelled supervisor")
+	})
 	w.wait(5 * time.Minute)
 	if n := len(w.phones.Calls()); n != 1 {
 		t.Errorf("%d calls, want none after the cancellation", n)

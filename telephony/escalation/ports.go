@@ -98,7 +98,7 @@ func (e *DialError) Error() string {
 // HistoryEntry is what the escalation writes on an appeal's history.
 type HistoryEntry struct {
 	Who    string // the person on duty, or WhoEscalation
-	Action string // ActionAcknowledged, ActionAttempt
+	Action string // ActionAcknowledged, ActionAttempt, ActionExhausted, ActionCancelled
 	Note   string // прийнято о 23:14 …
 	Detail map[string]string
 }
@@ -121,6 +121,11 @@ const (
 	// ActionAttempt is a call to a person on duty that did not end in
 	// acceptance: no answer, busy, unreachable, no key (Who is WhoEscalation).
 	ActionAttempt = "duty_attempt"
+	// ActionExhausted is the escalation giving up after max_rounds with
+	// nobody accepting (Who is WhoEscalation): the card needs a person now.
+	ActionExhausted = "duty_exhausted"
+	// ActionCancelled is a supervisor stopping the escalation (Who is the supervisor).
+	ActionCancelled = "duty_cancelled"
 )
 
 // WhoEscalation is who writes the attempts on an appeal's history.

@@ -101,7 +101,7 @@ func (e *Engine) startRound(ctx context.Context, esc *Escalation, r *runner, log
 	if nobody {
 		e.metrics.nobodyOnDuty.Inc()
 		log.Error("ALERT: nobody is on the duty roster: the emergency cannot be passed on", "round", esc.Round-1)
-		e.alertRound(esc, r, log)
+		e.alertRound(ctx, esc, r, log)
 	} else {
 		log.Info("round started", "round", esc.Round, "shift", shift.ID, "people", len(esc.Chain))
 	}
@@ -131,7 +131,7 @@ func (e *Engine) exhaustRound(esc *Escalation, now time.Time) {
 }
 
 // alertRound raises the alert of a round in which nobody accepted.
-func (e *Engine) alertRound(esc *Escalation, r *runner, log *slog.Logger) {
+func (e *Engine) alertRound(ctx context.Context, esc *Escalation, r *runner, log *slog.Logger) {
 	e.metrics.roundsExhausted.Inc()
 	if !r.alerting {
 		r.alerting = true
@@ -141,6 +141,9 @@ func (e *Engine) alertRound(esc *Escalation, r *runner, log *slog.Logger) {
 		e.metrics.exhausted.Inc()
 		log.Error("ALERT: nobody on duty accepted the emergency; giving up", "rounds", esc.RoundsExhausted,
 			"caller", esc.CallerNumber, "category", esc.Category)
+		e.noteOnAppeal(ctx, esc, HistoryEntry{Who: WhoEscalation, Action: ActionExhausted,
+			Note: fmt.Sprintf("ніхто з чергових не прийняв звернення після %d кіл дзвінків; потрібне втручання", esc.RoundsExhausted),
+			Detail: map[string]string{"escalation_id": esc.ID, "rounds": strconv.Itoa(esc.RoundsExhausted)}}, log)
 		return
 	}
 	log.Error("ALERT: nobody on duty accepted the emergency; starting the chain over", "rounds_exhausted", esc.RoundsExhausted,
@@ -225,7 +228,7 @@ func (e *Engine) attempt(ctx context.Context, esc *Escalation, r *runner, log *s
 		}
 		e.noteAttempt(ctx, esc, a, alog)
 		if esc.RoundsExhausted > prev.RoundsExhausted {
-			e.alertRound(esc, r, log)
+			e.alertRound(ctx, esc, r, log)
 		}
 	}
 	return true
@@ -280,10 +283,20 @@ func (e *Engine) noteAttempt(ctx context.Context, esc *Escalation, a Attempt, lo
 	if a.Detail != "" {
 		entry.Detail["detail"] = a.Detail
 	}
+	e.noteOnAppeal(ctx, esc, entry, log)
+}
+
+// noteOnAppeal writes an entry on the escalation's appeal's history, bounded
+// by attemptNoteTimeout and not retried: the escalation's own record stays
+// the reference.
+func (e *Engine) noteOnAppeal(ctx context.Context, esc *Escalation, entry HistoryEntry, log *slog.Logger) {
+	if esc.AppealID == "" {
+		return
+	}
 	hctx, cancel := context.WithTimeout(ctx, attemptNoteTimeout)
 	defer cancel()
 	if err := e.history.AddHistory(hctx, esc.AppealID, entry); err != nil && ctx.Err() == nil {
-		log.Warn("cannot note the attempt on the appeal's history; it stays in the escalation's record", "err", err)
+		log.Warn("cannot note on the appeal's history; it stays in the escalation's record", "action", entry.Action, "err", err)
 	}
 }
 
