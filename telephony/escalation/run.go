@@ -142,7 +142,7 @@ func (e *Engine) alertRound(ctx context.Context, esc *Escalation, r *runner, log
 		log.Error("ALERT: nobody on duty accepted the emergency; giving up", "rounds", esc.RoundsExhausted,
 			"caller", esc.CallerNumber, "category", esc.Category)
 		e.noteOnAppeal(ctx, esc, HistoryEntry{Who: WhoEscalation, Action: ActionExhausted,
-			Note: fmt.Sprintf("ніхто з чергових не прийняв звернення після %d кіл дзвінків; потрібне втручання", esc.RoundsExhausted),
+			Note:   fmt.Sprintf("ніхто з чергових не прийняв звернення після %d кіл дзвінків; потрібне втручання", esc.RoundsExhausted),
 			Detail: map[string]string{"escalation_id": esc.ID, "rounds": strconv.Itoa(esc.RoundsExhausted)}}, log)
 		return
 	}
