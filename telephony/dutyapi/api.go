@@ -26,7 +26,8 @@
 //	GET    /api/v1/schedule/state?at=                state, deciding rule, next change and next opening at an instant
 //
 // An empty from and to of a shift make it the standing chain (at most one).
-// Errors are {"error": "...", "field": "..."}; malformed input is a 400
+// Errors are {"error": {"code": "...", "message": "...", "field": "..."}}
+// (internal/apierror, as the appeals API); malformed input is a 400
 // that names the field.
 package dutyapi
 
@@ -42,6 +43,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/internal/apiauth"
+	"github.com/slobozhanske/hotline/internal/apierror"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/schedulestore"
 )
@@ -161,19 +163,15 @@ func (h *Handler) allow(w http.ResponseWriter, r *http.Request, roles ...string)
 
 // --- JSON -----------------------------------------------------------------
 
-type errorBody struct {
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"`
-}
-
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeError answers with the servers' common error body (internal/apierror).
 func writeError(w http.ResponseWriter, code int, field, msg string) {
-	writeJSON(w, code, errorBody{Error: msg, Field: field})
+	apierror.Write(w, code, field, msg)
 }
 
 // writeErr maps domain and store errors to statuses.

@@ -86,6 +86,14 @@ type response struct {
 	raw  string
 }
 
+// errorField is the field an error answer names ({"error": {"field": …}}).
+func (r response) errorField() any {
+	if e, ok := r.body["error"].(map[string]any); ok {
+		return e["field"]
+	}
+	return nil
+}
+
 func (s *server) do(user, method, path, body string) response {
 	s.t.Helper()
 	var rd io.Reader
@@ -119,8 +127,8 @@ func (s *server) expect(r response, code int, field string) {
 	if r.code != code {
 		s.t.Fatalf("status %d, want %d: %s", r.code, code, r.raw)
 	}
-	if field != "" && r.body["field"] != field {
-		s.t.Fatalf("error names field %v, want %s: %s", r.body["field"], field, r.raw)
+	if field != "" && r.errorField() != field {
+		s.t.Fatalf("error names field %v, want %s: %s", r.errorField(), field, r.raw)
 	}
 }
 

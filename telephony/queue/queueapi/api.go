@@ -23,7 +23,8 @@
 //	POST   /api/v1/queue/calls/{call_id}/transfer      {"to": "menu"} or {"to": "queue", "queue": "appeals"}
 //	GET    /api/v1/queue/reports/time-in-state?from=&to=   time per state and occupancy (RFC 3339 times)
 //
-// Errors are {"error": "...", "field": "..."}; malformed input is a 400 that names the field.
+// Errors are {"error": {"code": "...", "message": "...", "field": "..."}}
+// (internal/apierror, as the appeals API); malformed input is a 400 that names the field.
 package queueapi
 
 import (
@@ -39,6 +40,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/internal/apiauth"
+	"github.com/slobozhanske/hotline/internal/apierror"
 	"github.com/slobozhanske/hotline/telephony/queue"
 	"github.com/slobozhanske/hotline/telephony/queue/queuestore"
 )
@@ -150,19 +152,15 @@ func deny(w http.ResponseWriter, user string) {
 
 // --- JSON -----------------------------------------------------------------
 
-type errorBody struct {
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"`
-}
-
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeError answers with the servers' common error body (internal/apierror).
 func writeError(w http.ResponseWriter, code int, field, msg string) {
-	writeJSON(w, code, errorBody{Error: msg, Field: field})
+	apierror.Write(w, code, field, msg)
 }
 
 // writeErr maps domain and store errors to statuses.

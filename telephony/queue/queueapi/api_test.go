@@ -59,6 +59,14 @@ type response struct {
 	list []any
 }
 
+// errorField is the field an error answer names ({"error": {"field": …}}).
+func (r response) errorField() any {
+	if e, ok := r.body["error"].(map[string]any); ok {
+		return e["field"]
+	}
+	return nil
+}
+
 func call(t *testing.T, srv *httptest.Server, user, method, path, body string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
@@ -163,7 +171,7 @@ func TestMalformedInputIsA400NamingTheField(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := call(t, srv, supervisor, c.method, c.path, c.body)
-		if r.code != http.StatusBadRequest || r.body["field"] != c.field {
+		if r.code != http.StatusBadRequest || r.errorField() != c.field {
 			t.Errorf("%s %s %s: %d %v, want 400 naming %q", c.method, c.path, c.body, r.code, r.body, c.field)
 		}
 	}
