@@ -9,12 +9,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slobozhanske/hotline/internal/outbox"
 )
 
 // Record is what is known of a call when it arrives.
@@ -48,35 +49,35 @@ type op struct {
 
 // Writer queues call-record writes and applies them.
 type Writer struct {
-	pool     *pgxpool.Pool
-	log      *slog.Logger
-	capacity int
-
-	mu      sync.Mutex
-	queue   []op
-	wake    chan struct{}
-	dropped int
-
-	pending prometheus.Gauge
-	drops   prometheus.Counter
-	retries prometheus.Counter
+	pool *pgxpool.Pool
+	box  *outbox.Outbox[op]
 }
 
 // NewWriter builds a writer holding at most capacity pending writes.
 func NewWriter(pool *pgxpool.Pool, capacity int, log *slog.Logger, reg prometheus.Registerer) *Writer {
-	w := &Writer{
-		pool: pool, log: log, capacity: capacity,
-		wake: make(chan struct{}, 1),
-		pending: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "hotline_call_record_writes_pending", Help: "Call-record writes waiting for the database."}),
-		drops: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "hotline_call_record_writes_dropped_total", Help: "Call-record writes dropped because the in-memory queue was full."}),
-		retries: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "hotline_call_record_write_retries_total", Help: "Failed batches of call-record writes that were retried."}),
-	}
+	pending := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "hotline_call_record_writes_pending", Help: "Call-record writes waiting for the database."})
+	drops := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotline_call_record_writes_dropped_total", Help: "Call-record writes dropped because the in-memory queue was full."})
+	retries := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotline_call_record_write_retries_total", Help: "Failed batches of call-record writes that were retried."})
 	if reg != nil {
-		reg.MustRegister(w.pending, w.drops, w.retries)
+		reg.MustRegister(pending, drops, retries)
 	}
+	w := &Writer{pool: pool}
+	w.box = outbox.New(outbox.Config[op]{
+		Capacity: capacity,
+		Flush:    w.apply,
+		Log:      log,
+		Pending:  pending,
+		Dropped:  drops,
+		Retries:  retries,
+		Messages: outbox.Messages{
+			Dropped:   "call-record queue full: write dropped (database unreachable for too long?)",
+			Retry:     "call-record write failed; will retry",
+			Unwritten: "shutting down with call-record writes unwritten",
+		},
+	})
 	return w
 }
 
@@ -134,105 +135,17 @@ func (w *Writer) Ended(callID string, e End) {
 		[]any{callID, e.At, e.Outcome, e.AppealNumber, e.Recording, e.Cause, e.CauseText}})
 }
 
-func (w *Writer) enqueue(o op) {
-	w.mu.Lock()
-	if len(w.queue) >= w.capacity {
-		w.dropped++
-		n := w.dropped
-		w.mu.Unlock()
-		w.drops.Inc()
-		if n == 1 || n%1000 == 0 {
-			w.log.Error("call-record queue full: write dropped (database unreachable for too long?)", "dropped_total", n, "capacity", w.capacity)
-		}
-		return
-	}
-	w.queue = append(w.queue, o)
-	w.pending.Set(float64(len(w.queue)))
-	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
+func (w *Writer) enqueue(o op) { w.box.Append(o) }
 
 // Run applies queued writes until ctx is cancelled, then tries for up to
 // drainTimeout more to write what is left, so calls ended at shutdown keep
 // complete records.
 func (w *Writer) Run(ctx context.Context, drainTimeout time.Duration) {
-	backoff := 100 * time.Millisecond
-	for {
-		if err := w.flushOnce(ctx); err != nil {
-			w.retries.Inc()
-			w.log.Warn("call-record write failed; will retry", "err", err, "pending", w.Len(), "retry_in", backoff)
-			select {
-			case <-ctx.Done():
-				w.drain(drainTimeout)
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, 5*time.Second)
-			continue
-		}
-		backoff = 100 * time.Millisecond
-		select {
-		case <-ctx.Done():
-			w.drain(drainTimeout)
-			return
-		case <-w.wake:
-		}
-	}
+	w.box.Run(ctx, drainTimeout)
 }
 
-func (w *Writer) drain(timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for w.Len() > 0 && ctx.Err() == nil {
-		if err := w.flushOnce(ctx); err != nil {
-			if !sleep(ctx, 200*time.Millisecond) {
-				break
-			}
-		}
-	}
-	if n := w.Len(); n > 0 {
-		w.log.Error("shutting down with call-record writes unwritten", "pending", n)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(d):
-		return true
-	}
-}
-
-// flushOnce writes everything queued now, in batches, in order.
-func (w *Writer) flushOnce(ctx context.Context) error {
-	for {
-		w.mu.Lock()
-		n := min(len(w.queue), 500)
-		batch := w.queue[:n:n]
-		w.mu.Unlock()
-		if n == 0 {
-			return nil
-		}
-		if err := w.apply(ctx, batch); err != nil {
-			return err
-		}
-		w.mu.Lock()
-		w.queue = w.queue[n:]
-		if len(w.queue) == 0 {
-			w.queue = nil
-		}
-		w.pending.Set(float64(len(w.queue)))
-		w.mu.Unlock()
-	}
-}
-
+// apply writes one batch in one transaction; the outbox bounds its time.
 func (w *Writer) apply(ctx context.Context, batch []op) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
 	return pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for _, o := range batch {
@@ -246,22 +159,12 @@ func (w *Writer) apply(ctx context.Context, batch []op) error {
 }
 
 // Len is the number of writes waiting.
-func (w *Writer) Len() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.queue)
-}
+func (w *Writer) Len() int { return w.box.Len() }
 
 // WaitIdle blocks until every queued write is applied or ctx ends (tests, shutdown).
 func (w *Writer) WaitIdle(ctx context.Context) error {
-	for {
-		if w.Len() == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("call records still pending (%d): %w", w.Len(), ctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
+	if err := w.box.WaitIdle(ctx); err != nil {
+		return fmt.Errorf("call records still pending (%d): %w", w.box.Len(), err)
 	}
+	return nil
 }
