@@ -26,11 +26,14 @@ type StateChange struct {
 	ID         string // unique, so a replayed write is applied once
 	OperatorID string
 	State      State
-	Reason     PauseReason // when State is paused
-	Online     bool        // the phone is reachable
-	CallID     string      // the call rung, talked to or wrapped up
-	Queue      string
-	At         time.Time
+	// Presence is what the operator asked for (logged_out, available,
+	// paused); during a call a pause or logout asked for shows here first.
+	Presence State
+	Reason   PauseReason // when Presence is paused
+	Online   bool        // the phone is reachable
+	CallID   string      // the call rung, talked to or wrapped up
+	Queue    string
+	At       time.Time
 }
 
 // Config is what a Dispatcher is built from.
@@ -106,9 +109,10 @@ type operator struct {
 }
 
 type stateKey struct {
-	state  State
-	reason PauseReason
-	online bool
+	state    State
+	presence State // what the operator asked for; differs from state during a call
+	reason   PauseReason
+	online   bool
 }
 
 func (op *operator) state() State {
@@ -119,8 +123,8 @@ func (op *operator) state() State {
 }
 
 func (op *operator) key() stateKey {
-	k := stateKey{state: op.state(), online: op.online}
-	if k.state == Paused {
+	k := stateKey{state: op.state(), presence: op.presence, online: op.online}
+	if op.presence == Paused {
 		k.reason = op.reason
 	}
 	return k
@@ -258,7 +262,7 @@ func (d *Dispatcher) noteLocked(op *operator) {
 	op.logged = k
 	now := d.clock.Now()
 	op.since = now
-	ch := StateChange{ID: d.nextID("st"), OperatorID: op.def.ID, State: k.state, Reason: k.reason, Online: k.online, At: now}
+	ch := StateChange{ID: d.nextID("st"), OperatorID: op.def.ID, State: k.state, Presence: k.presence, Reason: k.reason, Online: k.online, At: now}
 	if info := d.callInfoLocked(op); info != nil {
 		ch.CallID, ch.Queue = info.CallID, info.Queue
 	}

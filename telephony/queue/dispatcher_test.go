@@ -304,6 +304,12 @@ func TestAPauseAskedForDuringACallStartsAfterTheWrapUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.wantState("a", OnCall)
+	// The pause is logged at once beside the call, so a restart during the
+	// call brings the operator back paused, as asked.
+	log := h.log.of("a")
+	if last := log[len(log)-1]; last.State != OnCall || last.Presence != Paused || last.Reason != ReasonLunch {
+		t.Fatalf("state log ends with %+v, want on_call with lunch asked for", last)
+	}
 	w.Leave(OutcomeAnswered)
 	h.wantState("a", WrapUp)
 	h.clock.Advance(10 * time.Second)

@@ -68,9 +68,9 @@ func (l *StateLog) write(ctx context.Context, batch []queue.StateChange) error {
 	err := pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for _, c := range batch {
-			b.Queue(`INSERT INTO queue_operator_states (id, operator_id, state, reason, online, call_id, queue, at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-				c.ID, c.OperatorID, string(c.State), string(c.Reason), c.Online, c.CallID, c.Queue, c.At)
+			b.Queue(`INSERT INTO queue_operator_states (id, operator_id, state, presence, reason, online, call_id, queue, at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+				c.ID, c.OperatorID, string(c.State), string(c.Presence), string(c.Reason), c.Online, c.CallID, c.Queue, c.At)
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})

@@ -168,7 +168,7 @@ func (s *Store) LastStates(ctx context.Context) (map[string]queue.StateChange, e
 // lastStates is each operator's latest state logged before the given time
 // (zero: ever).
 func (s *Store) lastStates(ctx context.Context, before time.Time) (map[string]queue.StateChange, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (operator_id) id, operator_id, state, reason, online, call_id, queue, at
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (operator_id) id, operator_id, state, presence, reason, online, call_id, queue, at
 		FROM queue_operator_states WHERE $1::timestamptz IS NULL OR at < $1
 		ORDER BY operator_id, at DESC, seq DESC`, nullTime(before))
 	if err != nil {
@@ -194,7 +194,8 @@ func nullTime(t time.Time) *time.Time {
 
 // RestorePresence logs operators back in as they were when the server
 // stopped: available (also if they were ringing, talking or wrapping up) or
-// paused with their reason. The rest stay logged out. What they were is the
+// paused with their reason — as they had asked, so a pause or logout asked
+// for during a call holds. The rest stay logged out. What they were is the
 // last state logged before the dispatcher d started: d itself logs every
 // operator logged out as it is built, and those rows (possibly written
 // already) must not hide the ones from before the restart.
@@ -205,25 +206,25 @@ func (s *Store) RestorePresence(ctx context.Context, d *queue.Dispatcher, log *s
 	}
 	for _, op := range d.Operators() {
 		c, ok := last[op.ID]
-		if !ok || c.State == queue.LoggedOut {
+		if !ok || c.Presence == queue.LoggedOut {
 			continue
 		}
 		if err := d.Login(op.ID); err != nil {
 			return fmt.Errorf("restore operator %s: %w", op.ID, err)
 		}
-		if c.State == queue.Paused {
+		if c.Presence == queue.Paused {
 			if err := d.Pause(op.ID, c.Reason); err != nil {
 				return fmt.Errorf("restore operator %s: %w", op.ID, err)
 			}
 		}
-		log.Info("operator restored", "operator", op.ID, "was", c.State, "reason", c.Reason, "since", c.At)
+		log.Info("operator restored", "operator", op.ID, "was", c.State, "as", c.Presence, "reason", c.Reason, "since", c.At)
 	}
 	return nil
 }
 
 // History reads an operator's state log between from and to, in order.
 func (s *Store) History(ctx context.Context, operatorID string, from, to time.Time) ([]queue.StateChange, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, operator_id, state, reason, online, call_id, queue, at
+	rows, err := s.pool.Query(ctx, `SELECT id, operator_id, state, presence, reason, online, call_id, queue, at
 		FROM queue_operator_states WHERE operator_id = $1 AND at >= $2 AND at < $3 ORDER BY at, seq`, operatorID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("read state log: %w", err)
@@ -237,9 +238,18 @@ func (s *Store) History(ctx context.Context, operatorID string, from, to time.Ti
 
 func scanChange(r pgx.CollectableRow) (queue.StateChange, error) {
 	var c queue.StateChange
-	var state, reason string
-	err := r.Scan(&c.ID, &c.OperatorID, &state, &reason, &c.Online, &c.CallID, &c.Queue, &c.At)
-	c.State, c.Reason = queue.State(state), queue.PauseReason(reason)
+	var state, presence, reason string
+	err := r.Scan(&c.ID, &c.OperatorID, &state, &presence, &reason, &c.Online, &c.CallID, &c.Queue, &c.At)
+	c.State, c.Presence, c.Reason = queue.State(state), queue.State(presence), queue.PauseReason(reason)
+	if c.Presence == "" {
+		// A row from before presence was kept: what they did says what they asked for.
+		switch c.State {
+		case queue.LoggedOut, queue.Paused:
+			c.Presence = c.State
+		default:
+			c.Presence = queue.Available
+		}
+	}
 	return c, err
 }
 

@@ -226,7 +226,8 @@ func TestOperatorsAreLoggedBackInAsTheyWereAfterARestart(t *testing.T) {
 	s, l := queuestore.New(pool), queuestore.NewStateLog(pool, 1000, quiet(), nil)
 	runLog(t, l)
 	cfg := queue.Config{Queues: []queue.QueueConfig{{Name: "operators"}},
-		Operators: []queue.Operator{op("a", "operators"), op("b", "operators"), op("c", "operators")}, StateLog: l, Log: quiet()}
+		Operators: []queue.Operator{op("a", "operators"), op("b", "operators"), op("c", "operators"), op("d", "operators"), op("e", "operators")},
+		StateLog:  l, Log: quiet()}
 	before, err := queue.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -235,6 +236,14 @@ func TestOperatorsAreLoggedBackInAsTheyWereAfterARestart(t *testing.T) {
 	before.Login("b")
 	before.Pause("b", queue.ReasonTraining)
 	waitIdle(t, l)
+	// d and e were talking when the server stopped; d had asked for lunch
+	// and e to log out, which were to take effect after the call.
+	_, err = pool.Exec(ctx, `INSERT INTO queue_operator_states (id, operator_id, state, presence, reason, online, call_id, queue, at) VALUES
+		('x-d', 'd', 'on_call', 'paused', 'lunch', true, 'call-1', 'operators', now()),
+		('x-e', 'e', 'on_call', 'logged_out', '', true, 'call-2', 'operators', now())`)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	after, err := queue.New(cfg)
 	if err != nil {
@@ -246,7 +255,7 @@ func TestOperatorsAreLoggedBackInAsTheyWereAfterARestart(t *testing.T) {
 	if err := s.RestorePresence(ctx, after, quiet()); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]queue.State{"a": queue.Available, "b": queue.Paused, "c": queue.LoggedOut}
+	want := map[string]queue.State{"a": queue.Available, "b": queue.Paused, "c": queue.LoggedOut, "d": queue.Paused, "e": queue.LoggedOut}
 	for id, st := range want {
 		got, _ := after.Operator(id)
 		if got.State != st {
@@ -255,6 +264,9 @@ func TestOperatorsAreLoggedBackInAsTheyWereAfterARestart(t *testing.T) {
 	}
 	if b, _ := after.Operator("b"); b.Reason != queue.ReasonTraining {
 		t.Errorf("b paused for %s, want training", b.Reason)
+	}
+	if d, _ := after.Operator("d"); d.Reason != queue.ReasonLunch {
+		t.Errorf("d paused for %s, want the lunch asked for during the call", d.Reason)
 	}
 }
 
