@@ -44,11 +44,7 @@ type Config[T any] struct {
 	// DrainPause is the pause between failed attempts while draining at
 	// shutdown (default 200ms).
 	DrainPause time.Duration
-	// RetryOnAppend makes an Append during the backoff pause cut it short
-	// and retry at once; otherwise the pause is waited out.
-	RetryOnAppend bool
-
-	Log *slog.Logger // default slog.Default()
+	Log        *slog.Logger // default slog.Default()
 	// Pending is set to the number of items unwritten; Dropped counts the
 	// items dropped; Retries counts failed flushes in Run. Each may be nil.
 	// The caller registers them.
@@ -166,9 +162,7 @@ func (o *Outbox[T]) Run(ctx context.Context, drainTimeout time.Duration) {
 			retry = time.NewTimer(backoff)
 			retryC = retry.C
 			backoff = min(backoff*2, o.cfg.MaxBackoff)
-			if !o.cfg.RetryOnAppend {
-				wake = nil
-			}
+			wake = nil // new items wait for the retry: the database sets the pace, not arrivals
 		} else {
 			backoff = o.cfg.MinBackoff
 		}

@@ -250,31 +250,24 @@ func TestShutdownDrainIsBoundedByItsTimeout(t *testing.T) {
 	}
 }
 
-// With RetryOnAppend an Append cuts a long backoff short; without it the
-// backoff is waited out.
-func TestRetryOnAppend(t *testing.T) {
-	for _, on := range []bool{true, false} {
-		r := newRig(outbox.Config[int]{Capacity: 100, RetryOnAppend: on,
-			MinBackoff: time.Hour, MaxBackoff: time.Hour})
-		r.sink.failN = 1
-		stop := r.run(t, time.Second)
-		r.box.Append(1)
-		for r.sink.callCount() == 0 {
-			time.Sleep(time.Millisecond)
-		}
-		r.box.Append(2)
-		time.Sleep(50 * time.Millisecond)
-		got := r.sink.written()
-		if on && !slices.Equal(got, []int{1, 2}) {
-			t.Errorf("RetryOnAppend: written %v, want [1 2] at once", got)
-		}
-		if !on && len(got) != 0 {
-			t.Errorf("no RetryOnAppend: written %v during the backoff, want nothing", got)
-		}
-		stop()
-		if got := r.sink.written(); !slices.Equal(got, []int{1, 2}) {
-			t.Errorf("after shutdown written %v, want [1 2]", got)
-		}
+// While the database is away new items do not cut the backoff short: the
+// buffer retries at its own pace, not at the pace of arrivals.
+func TestAppendsDuringTheBackoffWaitForIt(t *testing.T) {
+	r := newRig(outbox.Config[int]{Capacity: 100, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	r.sink.failN = 1
+	stop := r.run(t, time.Second)
+	r.box.Append(1)
+	for r.sink.callCount() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	r.box.Append(2)
+	time.Sleep(50 * time.Millisecond)
+	if got := r.sink.written(); len(got) != 0 {
+		t.Errorf("written %v during the backoff, want nothing", got)
+	}
+	stop()
+	if got := r.sink.written(); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("after shutdown written %v, want [1 2]", got)
 	}
 }
 

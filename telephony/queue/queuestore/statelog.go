@@ -36,12 +36,11 @@ func NewStateLog(pool *pgxpool.Pool, capacity int, log *slog.Logger, reg prometh
 	}
 	l := &StateLog{pool: pool}
 	l.box = outbox.New(outbox.Config[queue.StateChange]{
-		Capacity:      max(capacity, 1),
-		Flush:         l.write,
-		RetryOnAppend: true,
-		Log:           log,
-		Pending:       pending,
-		Dropped:       drops,
+		Capacity: max(capacity, 1),
+		Flush:    l.write,
+		Log:      log,
+		Pending:  pending,
+		Dropped:  drops,
 		Messages: outbox.Messages{
 			Dropped:   "operator state log full: change dropped (database away for too long?)",
 			Retry:     "operator state log: write failed; will retry",
