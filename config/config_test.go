@@ -160,3 +160,20 @@ func TestParseClock(t *testing.T) {
 		}
 	}
 }
+
+// Callers who run out of menu retries go to the first queue, so a config
+// without queues would pass and then refuse every call: it is an error.
+func TestAConfigWithoutQueuesIsRefused(t *testing.T) {
+	cfg, err := config.Load("hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Queues, cfg.Operators = nil, nil
+	found := false
+	for _, p := range cfg.Validate() {
+		found = found || p.Path == "queues"
+	}
+	if !found {
+		t.Errorf("no problem reported at queues: %v", cfg.Validate())
+	}
+}

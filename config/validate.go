@@ -284,6 +284,11 @@ func (c *Config) validateAction(ch *checker, path string, a MenuAction, queues m
 }
 
 func (c *Config) validateQueues(ch *checker) {
+	if len(c.Queues) == 0 {
+		// The menu's callers go to the first queue when their retries run
+		// out (on_exhausted defaults to the operator), and SOS in working hours.
+		ch.add("queues", "[]", "at least one operator queue is required")
+	}
 	seen := map[string]bool{}
 	for i, q := range c.Queues {
 		path := fmt.Sprintf("queues[%d]", i)
