@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/slobozhanske/hotline/appeals/internal/apptest"
 )
 
@@ -25,6 +27,19 @@ func BenchmarkCreateCards50Writers(b *testing.B) {
 		b.Run(fmt.Sprintf("pool=%d", conns), func(b *testing.B) {
 			env := apptest.NewWithConns(b, conns, apptest.At(2026, 11, 23, 9, 0), nil)
 			ctx := context.Background()
+			// Open every connection before timing: pgxpool connects lazily, and
+			// 50 connections being opened would be measured as card latency.
+			held := make([]*pgxpool.Conn, 0, conns)
+			for range conns {
+				c, err := env.Pool.Acquire(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				held = append(held, c)
+			}
+			for _, c := range held {
+				c.Release()
+			}
 			latencies := make([]time.Duration, b.N)
 			var next atomic.Int64
 			var wg sync.WaitGroup
