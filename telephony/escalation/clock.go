@@ -4,31 +4,20 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/slobozhanske/hotline/internal/clock"
 )
 
 // Clock tells the time and runs functions later. The engine takes every
 // time from it — retry delays, the ring backstop, the acknowledgement
 // timeout, the instants it stores — so tests can move time by hand.
-type Clock interface {
-	Now() time.Time
-	// AfterFunc runs f in its own goroutine once d has passed.
-	AfterFunc(d time.Duration, f func()) Timer
-}
+type Clock = clock.Clock
 
 // Timer is a pending AfterFunc.
-type Timer interface {
-	// Stop prevents the function from running; false if it already ran or was stopped.
-	Stop() bool
-}
+type Timer = clock.Timer
 
 // SystemClock is the wall clock.
-func SystemClock() Clock { return systemClock{} }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+func SystemClock() Clock { return clock.System() }
 
 // sleep waits d on the clock; false when ctx ended first.
 func sleep(ctx context.Context, c Clock, d time.Duration) bool {
