@@ -47,29 +47,18 @@ func BenchmarkCallsThroughTheMenu(b *testing.B) {
 			r.ari.ClearLogs()
 			var mu sync.Mutex
 			residents := map[string]bool{}
-			var next atomic.Int64
-			var wg sync.WaitGroup
 			calls := int64(b.N) * callsPerOp
 			b.ResetTimer()
-			start := time.Now()
-			for range callers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for next.Add(1) <= calls {
-						id, err := menuCall(ctx, r.ari, fmt.Sprintf("+38067%07d", seq.Add(1)))
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						mu.Lock()
-						residents[id] = true
-						mu.Unlock()
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
+			elapsed := runCalls(b, callers, calls, func() error {
+				id, err := menuCall(ctx, r.ari, fmt.Sprintf("+38067%07d", seq.Add(1)))
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				residents[id] = true
+				mu.Unlock()
+				return nil
+			})
 			b.StopTimer()
 			if b.Failed() {
 				return
@@ -148,4 +137,27 @@ func percentile(xs []float64, p float64) float64 {
 	slices.Sort(s)
 	i := int(float64(len(s)-1) * p / 100)
 	return s[i]
+}
+
+// runCalls makes calls calls, callers of them at a time, each with one(),
+// and returns the wall time they took; a failing call fails b and stops
+// its caller.
+func runCalls(b *testing.B, callers int, calls int64, one func() error) time.Duration {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= calls {
+				if err := one(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start)
 }

@@ -200,21 +200,10 @@ func (r *rig) waitServed(within time.Duration) error {
 	}
 }
 
-// flowConfig is the shipped config with the test's database and ARI (as
-// serve_test.go's testConfig, for benchmarks too).
+// flowConfig is testConfig checked against the rig's Asterisk stand-in.
 func flowConfig(tb testing.TB, dbURL, ariURL string) *config.Config {
 	tb.Helper()
-	tb.Setenv("HOTLINE_DATABASE_URL", dbURL)
-	tb.Setenv("HOTLINE_ARI_PASSWORD", flowARIPassword)
-	tb.Setenv("HOTLINE_ARI_URL", ariURL)
-	tb.Setenv("HOTLINE_HTTP_LISTEN", "127.0.0.1:0")
-	tb.Setenv("HOTLINE_ARI_RECONNECT_MAX", "200ms")
-	tb.Setenv("HOTLINE_ARI_RECONNECT_MIN", "50ms")
-	tb.Setenv("HOTLINE_CALLS_SHUTDOWN_GRACE", "2s")
-	cfg, err := config.Load("../../config/hotline.yaml")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cfg := testConfig(tb, dbURL, ariURL)
 	if cfg.ARI.Username != flowARIUser {
 		tb.Fatalf("the shipped config's ARI user is %q; the rig's Asterisk expects %q", cfg.ARI.Username, flowARIUser)
 	}

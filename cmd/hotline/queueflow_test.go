@@ -372,28 +372,17 @@ func BenchmarkCallsThroughMenuQueueAndOperator(b *testing.B) {
 			calls := int64(b.N) * callsPerOp
 			var mu sync.Mutex
 			var waits []float64
-			var next atomic.Int64
-			var wg sync.WaitGroup
 			b.ResetTimer()
-			start := time.Now()
-			for range callers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for next.Add(1) <= calls {
-						wait, err := operatorCall(ctx, r.ari, fmt.Sprintf("+38050%07d", seq.Add(1)))
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						mu.Lock()
-						waits = append(waits, float64(wait)/float64(time.Millisecond))
-						mu.Unlock()
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
+			elapsed := runCalls(b, callers, calls, func() error {
+				wait, err := operatorCall(ctx, r.ari, fmt.Sprintf("+38050%07d", seq.Add(1)))
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				waits = append(waits, float64(wait)/float64(time.Millisecond))
+				mu.Unlock()
+				return nil
+			})
 			b.StopTimer()
 			if b.Failed() {
 				return

@@ -17,18 +17,18 @@ import (
 )
 
 // testConfig is the shipped config with the test's database and ARI.
-func testConfig(t *testing.T, dbURL, ariURL string) *config.Config {
-	t.Helper()
-	t.Setenv("HOTLINE_DATABASE_URL", dbURL)
-	t.Setenv("HOTLINE_ARI_PASSWORD", "test-password")
-	t.Setenv("HOTLINE_ARI_URL", ariURL)
-	t.Setenv("HOTLINE_HTTP_LISTEN", "127.0.0.1:0")
-	t.Setenv("HOTLINE_ARI_RECONNECT_MAX", "200ms")
-	t.Setenv("HOTLINE_ARI_RECONNECT_MIN", "50ms")
-	t.Setenv("HOTLINE_CALLS_SHUTDOWN_GRACE", "2s")
+func testConfig(tb testing.TB, dbURL, ariURL string) *config.Config {
+	tb.Helper()
+	tb.Setenv("HOTLINE_DATABASE_URL", dbURL)
+	tb.Setenv("HOTLINE_ARI_PASSWORD", flowARIPassword)
+	tb.Setenv("HOTLINE_ARI_URL", ariURL)
+	tb.Setenv("HOTLINE_HTTP_LISTEN", "127.0.0.1:0")
+	tb.Setenv("HOTLINE_ARI_RECONNECT_MAX", "200ms")
+	tb.Setenv("HOTLINE_ARI_RECONNECT_MIN", "50ms")
+	tb.Setenv("HOTLINE_CALLS_SHUTDOWN_GRACE", "2s")
 	cfg, err := config.Load("../../config/hotline.yaml")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return cfg
 }

@@ -39,7 +39,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/slobozhanske/hotline/internal/apiauth"
@@ -196,51 +195,8 @@ func (h *Handler) writeErr(w http.ResponseWriter, err error) {
 	}
 }
 
-// decode reads a JSON body strictly: unknown fields and wrong types are 400s naming the field.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("one JSON object expected")
-	}
-	if err == nil {
-		return true
-	}
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	var mb *http.MaxBytesError
-	switch {
-	case errors.As(err, &te):
-		writeError(w, http.StatusBadRequest, te.Field, fmt.Sprintf("%s: must be %s", te.Field, jsonType(te.Type.Kind().String())))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		writeError(w, http.StatusBadRequest, field, "unknown field "+field)
-	case errors.As(err, &se):
-		writeError(w, http.StatusBadRequest, "body", fmt.Sprintf("malformed JSON at byte %d", se.Offset))
-	case errors.As(err, &mb):
-		writeError(w, http.StatusRequestEntityTooLarge, "body", "body too large")
-	case errors.Is(err, io.EOF):
-		writeError(w, http.StatusBadRequest, "body", "a JSON object is required")
-	default:
-		writeError(w, http.StatusBadRequest, "body", "malformed JSON: "+err.Error())
-	}
-	return false
-}
-
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "slice", "array":
-		return "a list"
-	case "map", "struct":
-		return "an object"
-	case "bool":
-		return "true or false"
-	}
-	return "a number"
-}
+// decode reads a JSON body strictly (apierror.Decode).
+func decode(w http.ResponseWriter, r *http.Request, v any) bool { return apierror.Decode(w, r, v) }
 
 // instant reads an RFC 3339 query parameter; now when absent.
 func (h *Handler) instant(w http.ResponseWriter, r *http.Request, name string) (time.Time, bool) {
