@@ -16,6 +16,8 @@
 #   TRUNK_HOST, TRUNK_USERNAME, TRUNK_PASSWORD   the provider's SIP account (required)
 #   TRUNK_PORT                  default 5060
 #   TRUNK_MATCH                 provider addresses calls come from (default TRUNK_HOST)
+#   TRUNK_QUALIFY_FREQUENCY     seconds between OPTIONS pings of the provider
+#                               (default 0: none, see pjsip.conf [trunk] aor)
 #   HOTLINE_DID                 number residents dial (default: any number)
 set -eu
 
@@ -25,8 +27,15 @@ recordings="${ASTERISK_RECORDING_DIR:-/var/spool/asterisk/recording}"
 
 : "${TRUNK_PORT:=5060}"
 : "${TRUNK_MATCH:=${TRUNK_HOST:-}}"
+: "${TRUNK_QUALIFY_FREQUENCY:=0}"
 : "${HOTLINE_DID:=_[+0-9a-zA-Z].}"
-export TRUNK_PORT TRUNK_MATCH HOTLINE_DID
+export TRUNK_PORT TRUNK_MATCH TRUNK_QUALIFY_FREQUENCY HOTLINE_DID
+
+case "$TRUNK_QUALIFY_FREQUENCY" in
+*[!0-9]*)
+	echo "docker-entrypoint: TRUNK_QUALIFY_FREQUENCY must be a number of seconds (0: do not qualify the trunk), got \"$TRUNK_QUALIFY_FREQUENCY\"" >&2
+	exit 1 ;;
+esac
 
 # render TEMPLATE OUTPUT: replaces {{NAME}} with $NAME outside comment lines.
 # awk reads the values from its environment, so passwords with &, \, / or |

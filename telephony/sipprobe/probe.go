@@ -3,6 +3,19 @@
 // up while PJSIP is not (a bad pjsip.conf reload, a transport that failed to
 // bind), and then no call reaches the hotline; this makes that visible in
 // /readyz and in metrics.
+//
+// Identity: every OPTIONS says From: <sip:hotline-probe@…> (Identity), and
+// asterisk/pjsip.conf has an endpoint of that name identified by the user
+// name, so Asterisk answers it as a known peer instead of logging "No
+// matching endpoint found" every probe. The endpoint can do nothing else (no
+// aor, no codec, no dialplan), so there is no secret to share.
+//
+// Address: over UDP the probe binds one socket to the local address the
+// route to the target uses (not 0.0.0.0), so the source Asterisk sees is
+// that interface's address, and the socket is the probe's own: it is
+// closed once, after the SIP stack that uses it (client, then user agent,
+// then the socket), which keeps sipgo's connection reference count from
+// going negative at shutdown.
 package sipprobe
 
 import (
@@ -26,6 +39,10 @@ type Result struct {
 	RTT    time.Duration
 }
 
+// Identity is the user name the probe's requests carry in From (and the
+// User-Agent header); asterisk/pjsip.conf has an endpoint of this name.
+const Identity = "hotline-probe"
+
 // Prober sends SIP OPTIONS to one target.
 type Prober struct {
 	target    sip.Uri
@@ -37,6 +54,14 @@ type Prober struct {
 	mu        sync.Mutex
 	last      error
 	closeOnce sync.Once
+
+	// The UDP socket (bound on first use, to the address the route to the
+	// target leaves from) and the goroutine reading it.
+	bindMu sync.Mutex
+	conn   net.PacketConn
+	laddr  *net.UDPAddr
+	served chan struct{}
+	closed bool
 
 	up  prometheus.Gauge
 	rtt prometheus.Histogram
@@ -52,7 +77,7 @@ func New(hostPort, transport string, log *slog.Logger, reg prometheus.Registerer
 	if err != nil {
 		return nil, fmt.Errorf("sip probe target %q: bad port", hostPort)
 	}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("hotline-probe"))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(Identity))
 	if err != nil {
 		return nil, fmt.Errorf("sip user agent: %w", err)
 	}
@@ -83,6 +108,14 @@ func New(hostPort, transport string, log *slog.Logger, reg prometheus.Registerer
 func (p *Prober) Probe(ctx context.Context) (Result, error) {
 	req := sip.NewRequest(sip.OPTIONS, p.target)
 	req.SetTransport(p.transport)
+	if p.transport == "udp" {
+		laddr, err := p.bind()
+		if err != nil {
+			return Result{}, fmt.Errorf("SIP OPTIONS to %s/%s: %w", p.target.HostPort(), p.transport, err)
+		}
+		// Sent from the probe's own socket (sipgo finds it by this address).
+		req.Laddr = sip.Addr{IP: laddr.IP, Port: laddr.Port, Hostname: laddr.IP.String()}
+	}
 	start := time.Now()
 	res, err := p.client.Do(ctx, req)
 	if err != nil {
@@ -132,10 +165,95 @@ func (p *Prober) Status(context.Context) error {
 	return p.last
 }
 
-// Close releases the SIP transport; it may be called more than once.
+// LocalAddr is the address the UDP probe sends from, or nil before the
+// first probe (and for TCP).
+func (p *Prober) LocalAddr() *net.UDPAddr {
+	p.bindMu.Lock()
+	defer p.bindMu.Unlock()
+	return p.laddr
+}
+
+// bind opens the probe's UDP socket on the local address of the route to
+// the target, once. It is done at the first probe rather than in New, so a
+// target whose name does not resolve yet (Asterisk's container starting)
+// shows as a failed probe and is tried again, instead of stopping the server.
+func (p *Prober) bind() (*net.UDPAddr, error) {
+	p.bindMu.Lock()
+	defer p.bindMu.Unlock()
+	if p.closed {
+		return nil, fmt.Errorf("SIP probe closed")
+	}
+	if p.laddr != nil {
+		return p.laddr, nil
+	}
+	ip, err := routeTo(p.target.HostPort())
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.ListenPacket("udp", net.JoinHostPort(ip.String(), "0"))
+	if err != nil {
+		return nil, fmt.Errorf("bind SIP probe socket on %s: %w", ip, err)
+	}
+	p.conn, p.laddr, p.served = conn, conn.LocalAddr().(*net.UDPAddr), make(chan struct{})
+	go func(done chan struct{}) {
+		defer close(done)
+		// Returns when the socket is closed (Close).
+		_ = p.ua.TransportLayer().ServeUDP(conn)
+	}(p.served)
+	// Requests find the socket in sipgo's connection pool, which the reader
+	// adds it to as it starts: wait for that, or the first request would
+	// open a second socket on the same address.
+	tl := p.ua.TransportLayer()
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(time.Millisecond) {
+		if c, err := tl.GetConnection("udp", p.laddr.String()); err == nil {
+			_, _ = c.TryClose() // GetConnection took a reference
+			break
+		}
+		if time.Now().After(deadline) {
+			p.closeSocketLocked()
+			return nil, fmt.Errorf("SIP probe socket on %s did not start", ip)
+		}
+	}
+	p.log.Debug("SIP probe bound", "laddr", p.laddr.String(), "target", p.target.HostPort())
+	return p.laddr, nil
+}
+
+// closeSocketLocked closes the probe's socket and waits for its reader;
+// bindMu must be held.
+func (p *Prober) closeSocketLocked() {
+	if p.conn != nil {
+		_ = p.conn.Close()
+		<-p.served
+	}
+	p.conn, p.laddr, p.served = nil, nil, nil
+}
+
+// routeTo returns the local address the system's routing table picks to
+// reach hostPort over UDP. Connecting a UDP socket sends nothing.
+func routeTo(hostPort string) (net.IP, error) {
+	c, err := net.Dial("udp", hostPort)
+	if err != nil {
+		return nil, fmt.Errorf("no route to %s: %w", hostPort, err)
+	}
+	defer c.Close()
+	ip := c.LocalAddr().(*net.UDPAddr).IP
+	if ip.IsUnspecified() {
+		return nil, fmt.Errorf("no local address routes to %s", hostPort)
+	}
+	return ip, nil
+}
+
+// Close releases the SIP stack and its socket, once and in order: the
+// client, then the user agent (its transactions and transports), then the
+// probe's socket, waiting for its reader to stop. It may be called more
+// than once.
 func (p *Prober) Close() {
 	p.closeOnce.Do(func() {
 		_ = p.client.Close()
 		_ = p.ua.Close()
+		p.bindMu.Lock()
+		p.closed = true
+		p.closeSocketLocked()
+		p.bindMu.Unlock()
 	})
 }
