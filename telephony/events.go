@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -110,10 +111,15 @@ func (s *eventStream) dial(ctx context.Context) (*websocket.Conn, error) {
 func (s *eventStream) read(ctx context.Context, ws *websocket.Conn) error {
 	stop := context.AfterFunc(ctx, func() { _ = ws.Close() })
 	defer stop()
+	var seen recentEvents
 	for {
 		var data []byte
 		if err := websocket.Message.Receive(ws, &data); err != nil {
 			return fmt.Errorf("read event: %w", err)
+		}
+		if seen.repeat(data, time.Now()) {
+			// A second copy of an event Asterisk already sent: see recentEvents.
+			continue
 		}
 		ev, err := ari.DecodeEvent(data)
 		if err != nil {
@@ -150,4 +156,57 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // jitter spreads reconnects of many controllers (±20%).
 func jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// recentEvents drops the copies Asterisk sends of one event. Subscribing
+// the application to an endpoint (endpoint:PJSIP for the operators' phone
+// states) also subscribes it to the topics of the channels on that
+// endpoint, so every channel event of a Stasis channel there
+// (ChannelDtmfReceived, ChannelStateChange, ChannelHangupRequest, ...)
+// arrives once per subscription that covers it, byte for byte identical:
+// same type, timestamp (millisecond resolution), channel snapshot and
+// payload (recorded from Asterisk 22, ari-traces 07). A copy is not always
+// adjacent to its original when channels' events interleave, so every
+// message of the last dedupeWindow (up to dedupeSize) is remembered by a
+// hash of its bytes. Two genuine events are never byte-identical: a
+// repeated key on the same channel has another timestamp.
+//
+// Deduplicating here, before dispatch, keeps every consumer (calls, legs,
+// the endpoint-state listener) correct whatever the application subscribes
+// to; subscribing per operator endpoint instead of endpoint:PJSIP would
+// still double the operators' own channels.
+type recentEvents struct {
+	seed  maphash.Seed
+	ring  [dedupeSize]recentEvent
+	next  int
+	ready bool
+}
+
+type recentEvent struct {
+	sum uint64
+	n   int
+	at  time.Time
+}
+
+const (
+	dedupeSize   = 256
+	dedupeWindow = 2 * time.Second
+)
+
+// repeat records data and reports whether an identical message arrived in
+// the last dedupeWindow.
+func (r *recentEvents) repeat(data []byte, now time.Time) bool {
+	if !r.ready {
+		r.seed, r.ready = maphash.MakeSeed(), true
+	}
+	sum := maphash.Bytes(r.seed, data)
+	for i := range r.ring {
+		e := &r.ring[i]
+		if e.sum == sum && e.n == len(data) && !e.at.IsZero() && now.Sub(e.at) <= dedupeWindow {
+			return true
+		}
+	}
+	r.ring[r.next] = recentEvent{sum: sum, n: len(data), at: now}
+	r.next = (r.next + 1) % dedupeSize
+	return false
 }

@@ -113,11 +113,34 @@ func (s *Server) emit(apps appSet, typ string, ev event, chs ...*channel) {
 	sort.Strings(names)
 	now := time.Now()
 	ev["type"] = typ
-	ev["timestamp"] = ariTime(now)
+	if _, preset := ev["timestamp"]; !preset {
+		ev["timestamp"] = ariTime(now)
+	}
 	ev["asterisk_id"] = s.opts.EntityID
 	var chID string
 	if len(chs) > 0 && chs[0] != nil {
 		chID = chs[0].id
+	}
+	copies := map[string]int{}
+	for _, n := range names {
+		copies[n] = 1
+	}
+	if len(chs) > 0 && chs[0] != nil && endpointForwarded[typ] {
+		// Asterisk forwards a channel's topic to its endpoint's topics, so
+		// an application subscribed to the endpoint (endpoint:TECH or
+		// endpoint:TECH/resource) gets one more copy per subscription,
+		// on top of the one it gets as the channel's Stasis application
+		// (trace 07).
+		ch := chs[0]
+		for n, a := range s.apps {
+			if k := a.endpointCopies(ch); k > 0 {
+				if copies[n] == 0 {
+					names = append(names, n)
+				}
+				copies[n] += k
+			}
+		}
+		sort.Strings(names)
 	}
 	for _, n := range names {
 		a := s.apps[n]
@@ -130,11 +153,40 @@ func (s *Server) emit(apps appSet, typ string, ev event, chs ...*channel) {
 			s.log.Error("aritest: marshal event", "type", typ, "err", err)
 			continue
 		}
-		if !a.conn.send(b) {
-			continue
+		for i := 0; i < copies[n]; i++ {
+			if !a.conn.send(b) {
+				break
+			}
+			s.events = append(s.events, EventRecord{Time: now, Application: n, Type: typ, ChannelID: chID, JSON: b})
 		}
-		s.events = append(s.events, EventRecord{Time: now, Application: n, Type: typ, ChannelID: chID, JSON: b})
 	}
+}
+
+// endpointForwarded are the channel events Asterisk publishes on the
+// channel's topic, which is forwarded to its endpoint's topics. StasisStart
+// and StasisEnd go to the application directly and are not doubled; bridge,
+// playback and recording events travel on their own topics.
+var endpointForwarded = map[string]bool{
+	"ChannelCreated": true, "ChannelDestroyed": true, "ChannelStateChange": true,
+	"ChannelDtmfReceived": true, "ChannelVarset": true, "ChannelHangupRequest": true,
+	"ChannelDialplan": true, "ChannelCallerId": true, "ChannelConnectedLine": true,
+	"ChannelHold": true, "ChannelUnhold": true, "ChannelTalkingStarted": true,
+	"ChannelTalkingFinished": true, "Dial": true,
+}
+
+// endpointCopies is how many of a's endpoint subscriptions cover ch.
+func (a *app) endpointCopies(ch *channel) int {
+	if a.conn == nil || ch.tech == "" {
+		return 0
+	}
+	n := 0
+	if a.endpointSubs[ch.tech] {
+		n++
+	}
+	if a.endpointSubs[ch.tech+"/"+ch.resource] {
+		n++
+	}
+	return n
 }
 
 func (s *Server) appJSON(a *app) applicationJSON {

@@ -64,6 +64,7 @@ type channel struct {
 	queue       []mediaOp // channel control queue: playbacks, recordings, continue
 	talk        []interval
 	dtmfFromApp strings.Builder
+	lastDTMF    time.Time // timestamp of the last ChannelDtmfReceived
 	heard       []Heard
 	continued   bool
 
@@ -134,6 +135,7 @@ func (s *Server) newChannel(id, tech, resource string, init func(*channel)) *cha
 	if init != nil {
 		init(ch)
 	}
+	s.endpointChanged(e)
 	s.emit(s.subscribeAllApps(), "ChannelCreated", event{"channel": s.channelJSON(ch)}, ch)
 	return ch
 }
@@ -246,14 +248,27 @@ func (s *Server) hangup(ch *channel, h hangupInfo) {
 	if ch.app != "" {
 		s.emit(s.channelApps(ch), "StasisEnd", event{"channel": s.channelJSON(ch)}, ch)
 		ch.app = ""
+		if !ch.outbound {
+			// The dialplan goes on after Stasis() and hangs the channel
+			// up: only endpoint subscribers see it (trace 07).
+			s.emit(appSet{}, "ChannelHangupRequest", event{"cause": CauseNormalClearing, "channel": s.channelJSON(ch)}, ch)
+		}
 	}
-	apps.addSet(s.channelApps(ch))
+	if ch.outbound {
+		apps.addSet(s.channelApps(ch))
+	} else {
+		// An incoming channel's Stasis application is unsubscribed at
+		// StasisEnd: ChannelDestroyed reaches only explicit channel or
+		// endpoint subscribers and subscribeAll applications (traces 01, 12).
+		apps = s.channelApps(ch)
+	}
 	s.emit(apps, "ChannelDestroyed", event{"cause": h.cause, "cause_txt": CauseText(h.cause), "channel": s.channelJSON(ch)}, ch)
 	ch.ended = true
 	ch.end = End{Cause: h.cause, CauseText: CauseText(h.cause), By: h.by}
 	delete(s.channels, ch.id)
 	if e := s.endpoints[ch.tech+"/"+ch.resource]; e != nil {
 		e.removeChannel(ch.id)
+		s.endpointChanged(e)
 	}
 	s.touch(ch)
 }

@@ -92,14 +92,29 @@ func (s *Server) SetEndpointState(tech, resource, state string) error {
 		return nil
 	}
 	e.state = state
+	s.emitEndpointState(e, tech, resource, true)
+	return nil
+}
+
+// endpointChanged sends EndpointStateChange (state unchanged) to the
+// applications subscribed to e when a channel on it comes or goes, as
+// Asterisk does (trace 07).
+func (s *Server) endpointChanged(e *endpoint) {
+	s.emitEndpointState(e, e.tech, e.resource, false)
+}
+
+func (s *Server) emitEndpointState(e *endpoint, tech, resource string, owners bool) {
 	apps := s.subscribeAllApps()
+	if !owners {
+		apps = appSet{}
+	}
 	for n, a := range s.apps {
 		if a.endpointSubs[tech+"/"+resource] || a.endpointSubs[tech] {
 			apps.add(n)
 		}
 	}
 	for _, id := range e.channels {
-		if ch := s.channels[id]; ch != nil {
+		if ch := s.channels[id]; ch != nil && owners {
 			apps.add(ch.app)
 			for n := range ch.pending {
 				apps.add(n)
@@ -107,7 +122,6 @@ func (s *Server) SetEndpointState(tech, resource, state string) error {
 		}
 	}
 	s.emit(apps, "EndpointStateChange", event{"endpoint": e.json()})
-	return nil
 }
 
 // EndpointState returns an endpoint's state ("" if it does not exist).

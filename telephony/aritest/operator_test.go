@@ -226,10 +226,10 @@ func TestBridgeReAddLikeAsterisk(t *testing.T) {
 	if err := cl.Channel().Hangup(chKey(res.ChannelID()), ""); err != nil {
 		t.Fatal(err)
 	}
-	ec.mustWait(ctx, "ChannelDestroyed", res.ChannelID())
+	ec.mustWait(ctx, "StasisEnd", res.ChannelID())
 	got := ec.types(res.ChannelID())
 	want := []string{"StasisStart", "ChannelEnteredBridge", "ChannelLeftBridge", "ChannelEnteredBridge",
-		"ChannelHangupRequest", "ChannelLeftBridge", "StasisEnd", "ChannelDestroyed"}
+		"ChannelHangupRequest", "ChannelLeftBridge", "StasisEnd"}
 	if !equal(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}

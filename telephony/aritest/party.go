@@ -83,6 +83,9 @@ func (s *Server) Dial(ctx context.Context, o DialOptions) (*Party, error) {
 		s.hangup(ch, hangupInfo{cause: CauseNormalClearing, by: ByAsterisk})
 		return nil, fmt.Errorf("aritest: Dial %s to %s: %w", o.Caller, o.App, ErrAppNotRegistered)
 	}
+	// The dialplan runs Stasis(): only endpoint subscribers see it.
+	ch.dialplan.AppName, ch.dialplan.AppData = "Stasis", o.App
+	s.emit(appSet{}, "ChannelDialplan", event{"dialplan_app": "Stasis", "dialplan_app_data": o.App, "channel": s.channelJSON(ch)}, ch)
 	ch.dialplan.Priority = 2
 	s.enterStasis(ch, o.App, o.Args)
 	return ch.party, nil
@@ -356,7 +359,16 @@ func (p *Party) pressLocked(digits string) {
 			return
 		}
 		digit := string(d)
-		s.emit(s.channelApps(ch), "ChannelDtmfReceived", event{"digit": digit, "duration_ms": 100, "channel": s.channelJSON(ch)}, ch)
+		// A digit takes its duration on the wire (RFC 4733), so Asterisk
+		// never stamps two of one channel with the same millisecond; keys
+		// pressed here in one go are stamped at least 1 ms apart, as the
+		// controller's filter of Asterisk's duplicate events relies on.
+		at := time.Now().Truncate(time.Millisecond)
+		if !at.After(ch.lastDTMF) {
+			at = ch.lastDTMF.Add(time.Millisecond)
+		}
+		ch.lastDTMF = at
+		s.emit(s.channelApps(ch), "ChannelDtmfReceived", event{"digit": digit, "duration_ms": 100, "timestamp": ariTime(at), "channel": s.channelJSON(ch)}, ch)
 		if r := ch.recording(); r != nil && r.terminates(digit) {
 			s.finishRecording(r, "done", finishDTMF)
 		}

@@ -72,12 +72,12 @@ func TestRecordingEndings(t *testing.T) {
 	}
 	_ = p.Hangup()
 	finished("by-hangup")
-	ec.mustWait(ctx, "ChannelDestroyed", p.ChannelID())
+	ec.mustWait(ctx, "StasisEnd", p.ChannelID())
 	if _, ok := srv.StoredRecording("by-hangup"); !ok {
 		t.Fatal("by-hangup not stored")
 	}
 	types := ec.types(p.ChannelID())
-	if n := len(types); types[n-1] != "ChannelDestroyed" || types[n-2] != "StasisEnd" {
+	if n := len(types); types[n-1] != "StasisEnd" || types[n-2] != "RecordingFinished" {
 		t.Fatalf("events %v", types)
 	}
 

@@ -130,7 +130,7 @@ func TestManyConcurrentCalls(t *testing.T) {
 				if err := cl.Channel().Hangup(chKey(id), "normal"); err != nil {
 					return fmt.Errorf("hangup: %w", err)
 				}
-				_, err = ec.wait(ctx, "ChannelDestroyed", id, nil)
+				_, err = ec.wait(ctx, "StasisEnd", id, nil)
 				return err
 			}()
 		}(i)
