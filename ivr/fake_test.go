@@ -219,6 +219,9 @@ func (f *fakeCall) Record(ctx context.Context, opts RecordOptions) (Recording, e
 	switch {
 	case c != nil && c.fail:
 		return Recording{}, errors.New("record: failed: disk full")
+	case c != nil && c.hangup && c.silent:
+		// Hung up as the recording started: Asterisk reports duration 0.
+		return Recording{Name: opts.Name, Empty: true}, fmt.Errorf("record %s: %w", opts.Name, ErrHangup)
 	case c != nil && c.hangup:
 		// Asterisk keeps what was said before the hangup.
 		return Recording{Name: opts.Name}, fmt.Errorf("record %s: %w", opts.Name, ErrHangup)

@@ -213,15 +213,30 @@ func TestTheQueueSendsTheCallerToLeaveAMessage(t *testing.T) {
 			w := newWorld(t, whenAsked().press("2"))
 			w.queues.results = []QueueResult{{Kind: kind}}
 			w.run("main", open)
-			if kind == QueueMessage {
+			switch kind {
+			case QueueMessage:
 				w.wantNotHeard("queue-full")
-			} else {
+			case QueueOverflow:
 				w.wantHeard("queue-full")
+			case QueueClosed:
+				w.wantNotHeard("queue-full")
+				w.wantHeard("queue-closed", "message-record")
 			}
 			w.wantHeard("message-record", "beep", "message-saved")
 			w.wantOutcome(Outcome{Kind: OutcomeMessageLeft, AppealNumber: "2026-000123", Recording: "call-1-message-1"})
 		})
 	}
+}
+
+// Nobody logged in is not "all operators are busy": the caller hears that
+// nobody takes calls now and is offered the message.
+func TestAClosedQueueSaysNobodyTakesCallsAndOffersTheMessage(t *testing.T) {
+	w := newWorld(t, whenAsked().press("0"))
+	w.queues.results = []QueueResult{{Kind: QueueClosed}}
+	w.run("main", open)
+	w.wantNotHeard("queue-full")
+	w.wantHeard("queue-closed", "message-record", "beep", "message-saved")
+	w.wantOutcome(Outcome{Kind: OutcomeMessageLeft, AppealNumber: "2026-000123", Recording: "call-1-message-1"})
 }
 
 func TestAQueueSetToAfterHoursOverflowSendsTheCallerToTheAfterHoursMenu(t *testing.T) {

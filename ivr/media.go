@@ -17,6 +17,7 @@ const (
 	promptTechnical        = "technical-problem"
 	promptBeep             = "beep"
 	promptQueueFull        = "queue-full"
+	promptQueueClosed      = "queue-closed"
 	promptMessageRecord    = "message-record"
 	promptRecordingEmpty   = "recording-empty"
 	promptMessageSaved     = "message-saved"
@@ -55,6 +56,7 @@ var openStatuses = map[string]bool{
 func UsedPrompts() []string {
 	ids := []string{
 		promptInvalid, promptNoInput, promptGoodbye, promptTechnical, promptBeep, promptQueueFull,
+		promptQueueClosed,
 		promptMessageRecord, promptRecordingEmpty, promptMessageSaved, promptSOSIntro, promptSOSRecord,
 		promptSOSAlerted, promptSOSStayOnLine, promptAppealRegistered, promptAppealRepeat, promptEnterNumber,
 		promptNotFound, promptStatusIntro, promptDueDate, promptBreak,

@@ -9,15 +9,21 @@ import (
 // not hear you" and once more; still nothing → goodbye. The message opens
 // a card (Appeals.CreateFromCall, not SOS), the caller hears that it is
 // saved and its number read back, then goodbye. A caller who hangs up
-// after speaking still gets the card (outcome message_left). When no card
+// after speaking still gets the card (outcome message_left); one who hangs
+// up leaving an empty recording gets none (message_not_saved). When no card
 // can be opened the caller hears about a technical problem and the
 // recording's name is kept in the outcome (message_not_saved) so nothing
 // said is lost.
 func (r *run) message(ctx context.Context, n *Node) (transition, string, error) {
 	rec, got, err := r.record(ctx, n, "message", r.opt.Message, []string{promptMessageRecord}, []string{promptMessageRecord})
 	if err != nil {
-		if got == takeKept {
+		switch {
+		case got == takeKept:
 			r.fileMessage(ctx, n, rec)
+		case rec.Name != "":
+			// Hung up as the recording started: it holds nothing, so no
+			// card and no number of the gapless sequence is used up.
+			r.setOutcome(Outcome{Kind: OutcomeMessageNotSaved})
 		}
 		return end, "", err
 	}

@@ -52,6 +52,14 @@ func TestACallerWhoHangsUpAfterSpeakingStillLeavesTheMessage(t *testing.T) {
 	w.wantOutcome(Outcome{Kind: OutcomeMessageLeft, AppealNumber: "2026-000123", Recording: "call-1-message-1"})
 }
 
+func TestACallerWhoHangsUpAsTheRecordingStartsLeavesNoCard(t *testing.T) {
+	w := newWorld(t, whenAsked().press("2"), whenRecording().saysNothing().hangUp()).run("after_hours", afterHour)
+	if len(w.appeals.created) != 0 {
+		t.Errorf("an empty recording opened a card: %+v", w.appeals.created)
+	}
+	w.wantOutcome(Outcome{Kind: OutcomeMessageNotSaved})
+}
+
 func TestAMessageRecordedAsTheServerStopsIsStillSaved(t *testing.T) {
 	w := newWorld(t, whenAsked().press("2"), whenRecording().endCtx()).run("after_hours", afterHour)
 	if len(w.appeals.created) != 1 {

@@ -62,7 +62,17 @@ func (r *run) queue(ctx context.Context, n *Node, queue string, priority Priorit
 			return r.escalate(ctx, n)
 		}
 		return r.message(ctx, n)
-	case QueueOverflow, QueueClosed:
+	case QueueClosed:
+		// Nobody is logged in: "all operators are busy" would be untrue.
+		r.backFromQueue()
+		if sos {
+			return r.escalate(ctx, n)
+		}
+		if err := r.play(ctx, false, Prompt(promptQueueClosed)); err != nil {
+			return end, "", err
+		}
+		return r.message(ctx, n)
+	case QueueOverflow:
 		r.backFromQueue()
 		if err := r.play(ctx, false, Prompt(promptQueueFull)); err != nil {
 			return end, "", err
@@ -70,7 +80,7 @@ func (r *run) queue(ctx context.Context, n *Node, queue string, priority Priorit
 		if sos {
 			return r.escalate(ctx, n)
 		}
-		if _, ok := r.f.Menu.Node(r.opt.AfterHoursNode); ok && res.Kind == QueueOverflow && r.opt.OverflowToAfterHours[queue] {
+		if _, ok := r.f.Menu.Node(r.opt.AfterHoursNode); ok && r.opt.OverflowToAfterHours[queue] {
 			return enter, r.opt.AfterHoursNode, nil
 		}
 		return r.message(ctx, n)
