@@ -289,7 +289,10 @@ func (a *App) runCall(c *Call, handler Handler) {
 				kind, why = OutcomeEndedByShutdown, "shutdown"
 				fallback = a.cfg.FallbackContext
 			}
-			if c.outcome.Kind == "" || c.outcome.Kind == ivr.OutcomeHungUpInMenu {
+			// The caller is on the line, so "hung up" or "abandoned" outcomes
+			// set as the cut unwound the menu or the queue are untrue.
+			switch c.outcome.Kind {
+			case "", ivr.OutcomeHungUpInMenu, ivr.OutcomeQueued, ivr.OutcomeAbandonedInQueue:
 				c.outcome = ivr.Outcome{Kind: kind, AppealNumber: c.outcome.AppealNumber, Recording: c.outcome.Recording}
 			}
 			detail := map[string]string{"by": why}

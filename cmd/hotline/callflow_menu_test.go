@@ -183,7 +183,7 @@ func TestACallerWhoPresses9ThreeTimesHearsItIsInvalidThreeTimesAndIsSentToTheOpe
 			t.Fatalf("invalid choice %d: %v (heard %v)", i+1, err, caller.HeardURIs())
 		}
 	}
-	if _, err := caller.WaitForPlayback(ctx, "sound:hotline/queue-full"); err != nil {
+	if _, err := caller.WaitForPlayback(ctx, "sound:hotline/queue-closed"); err != nil {
 		t.Fatalf("the caller was not told the operators cannot answer: %v (heard %v)", err, caller.HeardURIs())
 	}
 	if _, err := caller.WaitForPlayback(ctx, "sound:hotline/message-record"); err != nil {

@@ -197,7 +197,7 @@ func TestAResidentWhoPresses0WithNobodyLoggedInIsAskedToLeaveAMessage(t *testing
 		t.Fatal(err)
 	}
 	_ = resident.Press("0")
-	if _, err := resident.WaitForPlayback(ctx, "sound:hotline/queue-full"); err != nil {
+	if _, err := resident.WaitForPlayback(ctx, "sound:hotline/queue-closed"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := resident.WaitForPlayback(ctx, "sound:hotline/message-record"); err != nil {
