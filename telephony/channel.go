@@ -78,7 +78,11 @@ func (c *Channel) absorb(d delivery) {
 	case *ari.ChannelDestroyed:
 		if e.Channel.ID == c.channelID {
 			c.hungUp, c.left, c.destroyed = true, true, true
-			c.cause, c.causeText = e.Cause, e.CauseTxt
+			// Asterisk may destroy with cause 0 after a hangup request gave
+			// the real one: 0 ("Unknown") never replaces a known cause.
+			if e.Cause != 0 || c.cause == 0 {
+				c.cause, c.causeText = e.Cause, e.CauseTxt
+			}
 		}
 	case *ari.ChannelEnteredBridge:
 		if e.Channel.ID == c.channelID {

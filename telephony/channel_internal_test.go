@@ -57,3 +57,18 @@ func TestSettlingAfterAHangupWaitsForChannelDestroyedAndItsCause(t *testing.T) {
 		t.Fatalf("destroyed %v, cause %d %q", c.destroyed, cause, text)
 	}
 }
+
+// Asterisk 22 may destroy a channel with cause 0 after ChannelHangupRequest
+// said 16: the call keeps the cause it was hung up with.
+func TestChannelDestroyedWithCauseZeroKeepsTheHangupRequestsCause(t *testing.T) {
+	c := idleChannel("1700000000.3")
+	now := time.Now()
+	ch := ari.ChannelData{ID: "1700000000.3"}
+	c.in.push(delivery{ev: &ari.ChannelHangupRequest{Channel: ch, Cause: 16}, at: now})
+	c.in.push(delivery{ev: &ari.StasisEnd{Channel: ch}, at: now})
+	c.in.push(delivery{ev: &ari.ChannelDestroyed{Channel: ch, Cause: 0, CauseTxt: "Unknown"}, at: now})
+	c.settle(context.Background(), 5*time.Second)
+	if cause, _ := c.Cause(); !c.destroyed || cause != 16 {
+		t.Fatalf("destroyed %v, cause %d; want 16 from the hangup request", c.destroyed, cause)
+	}
+}
