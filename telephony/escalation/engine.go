@@ -20,7 +20,7 @@ type Settings struct {
 	CallerID          string        // what the phone on duty shows, e.g. "Гаряча лінія <1580>"
 	TrunkEndpoint     string        // printf pattern for numbers, e.g. PJSIP/%s@trunk; empty: numbers cannot be dialled
 	RingTimeout       time.Duration // ring one person this long
-	AckTimeout        time.Duration // after the question, press 1 within this
+	AckTimeout        time.Duration // after answering, press 1 within this (the prompts count; 2 "hear again" restarts it)
 	AttemptsPerPerson int           // attempts to one person before the next in the chain
 	RetryDelay        time.Duration // between attempts to the same person, and before a new round (at least 10s)
 	MaxRounds         int           // rounds over the whole chain; 0: until someone accepts

@@ -522,3 +522,26 @@ func TestAnAttemptTheAppealsStoreCannotTakeHoldsNothingUp(t *testing.T) {
 		t.Errorf("appeal history %q, want only the acknowledgement", got)
 	}
 }
+
+// The person on duty has ack_timeout from the answer to press 1, the time
+// the prompts play included ("after answering, press 1 within this").
+func TestTheAcknowledgementTimeoutIsCountedFromTheAnswer(t *testing.T) {
+	t.Parallel()
+	rules := regulations()
+	rules.AckTimeout = 15 * time.Second
+	rules.AttemptsPerPerson = 1
+	w := newWorld(t, rules)
+	w.phones.Script(dispatcherPhone, esctest.Behaviour{Keys: "-", Listen: 15 * time.Second})
+	w.phones.Script(headPhone, esctest.Accepts(0))
+
+	sos := w.sos("heating")
+	w.until(10*time.Minute, "acknowledged", func() bool { return w.state(sos) == escalation.StateAcknowledged })
+	esc := w.escalationOf(sos)
+	if got, want := attempts(esc), []string{dispatcherPhone + " no_ack", headPhone + " acknowledged"}; !slices.Equal(got, want) {
+		t.Fatalf("attempts %q, want %q", got, want)
+	}
+	a := esc.Attempts[0]
+	if took := a.EndedAt.Sub(a.AnsweredAt); took > rules.AckTimeout+time.Second {
+		t.Errorf("no acknowledgement declared %s after the answer, want at most ack_timeout %s", took, rules.AckTimeout)
+	}
+}

@@ -324,31 +324,37 @@ func (e *Engine) dial(ctx context.Context, esc *Escalation, endpoint string) (Li
 }
 
 // present tells the person on duty about the emergency and asks them to
-// accept it. A zero result means ctx ended.
+// accept it. A zero result means ctx ended. The acknowledgement timeout
+// runs from the answer, prompts included (as the config documents it);
+// asking to hear the message again (2) starts it afresh.
 func (e *Engine) present(ctx context.Context, line Line, esc *Escalation) (Result, string) {
 	message := e.prompts.message(esc)
 	question := []ivr.Media{e.prompts.PressAccept}
 	play := slices.Concat(message, question)
 	line.ClearKeys()
 	replays, stray := 0, 0
-	for {
-		if err := line.Play(ctx, play...); err != nil {
-			return lineErr(ctx, err)
+	kctx, cancel := withTimeout(ctx, e.clock, e.s.AckTimeout, errAckTimeout)
+	defer func() { cancel() }()
+	noAck := func(err error) (Result, string) {
+		if ctx.Err() == nil && timedOut(kctx, errAckTimeout) {
+			return ResultNoAck, fmt.Sprintf("no key within %s of the answer", e.s.AckTimeout)
 		}
-		kctx, cancel := withTimeout(ctx, e.clock, e.s.AckTimeout, errAckTimeout)
+		return lineErr(ctx, err)
+	}
+	for {
+		if err := line.Play(kctx, play...); err != nil {
+			return noAck(err)
+		}
 		key, err := line.NextKey(kctx)
-		expired := timedOut(kctx, errAckTimeout)
-		cancel()
 		if err != nil {
-			if ctx.Err() == nil && expired {
-				return ResultNoAck, fmt.Sprintf("no key within %s", e.s.AckTimeout)
-			}
-			return lineErr(ctx, err)
+			return noAck(err)
 		}
 		switch key {
 		case '1':
 			return ResultAcknowledged, ""
 		case '2':
+			cancel()
+			kctx, cancel = withTimeout(ctx, e.clock, e.s.AckTimeout, errAckTimeout)
 			replays++
 			play = question
 			if replays <= e.s.MaxReplays {

@@ -23,6 +23,9 @@ type Behaviour struct {
 	// again"): '1', '2', any other key, '-' for none (the person stays
 	// silent), 'h' to hang up instead. Questions past the end get no key.
 	Keys string
+	// Listen is how long (on the clock) each Play lasts before its keys
+	// are pressed: the time the person spends hearing the prompts.
+	Listen time.Duration
 }
 
 // Scripted behaviours, named as the regulations' situations.
@@ -152,7 +155,7 @@ func (p *Phones) Dial(ctx context.Context, req escalation.DialRequest) (escalati
 	p.mu.Lock()
 	call.Answered = true
 	p.mu.Unlock()
-	return &line{p: p, call: call, keys: b.Keys, signal: make(chan struct{}, 1)}, nil
+	return &line{p: p, call: call, keys: b.Keys, listen: b.Listen, signal: make(chan struct{}, 1)}, nil
 }
 
 // line is an answered call to a scripted phone.
@@ -160,6 +163,7 @@ type line struct {
 	p      *Phones
 	call   *Call
 	keys   string // still to press, one per question
+	listen time.Duration
 	mu     sync.Mutex
 	buffer []byte
 	farEnd bool // the person hung up
@@ -168,6 +172,16 @@ type line struct {
 }
 
 func (l *line) Play(ctx context.Context, media ...ivr.Media) error {
+	if l.listen > 0 {
+		done := make(chan struct{})
+		t := l.p.clock.AfterFunc(l.listen, func() { close(done) })
+		select {
+		case <-done:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("play: %w", ctx.Err())
+		}
+	}
 	for _, m := range media {
 		l.mu.Lock()
 		if l.ended {
