@@ -208,7 +208,7 @@ type Escalation struct {
 	CallerID         string        `mapstructure:"caller_id"`
 	TrunkEndpoint    string        `mapstructure:"trunk_endpoint"` // printf pattern for external numbers, e.g. PJSIP/%s@trunk
 	RingTimeout      time.Duration `mapstructure:"ring_timeout"`
-	AckTimeout       time.Duration `mapstructure:"ack_timeout"`    // counted from the answer, the prompts included
+	AckTimeout       time.Duration `mapstructure:"ack_timeout"` // counted from the answer, the prompts included
 	AttemptsPerDuty  int           `mapstructure:"attempts_per_person"`
 	RetryDelay       time.Duration `mapstructure:"retry_delay"`
 	MaxRounds        int           `mapstructure:"max_rounds"`

@@ -119,7 +119,7 @@ func TestCloseLeavesNoNegativeReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Close()
-	p.Close() // twice is harmless
+	p.Close()                          // twice is harmless
 	time.Sleep(200 * time.Millisecond) // sipgo's reader logs after the close
 	h.mu.Lock()
 	defer h.mu.Unlock()
