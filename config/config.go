@@ -73,7 +73,10 @@ type Calls struct {
 	FallbackContext string        `mapstructure:"fallback_context"` // dialplan context for calls we cannot serve; empty: play line-busy and hang up
 	MaxCallDuration time.Duration `mapstructure:"max_call_duration"`
 	RecordBuffer    int           `mapstructure:"record_buffer"` // call-record writes kept in memory while the database is away
-	RecordingFormat string        `mapstructure:"recording_format"`
+	// RecordStallAfter is how long a call-record write may wait before
+	// /readyz reports the writer as stuck.
+	RecordStallAfter time.Duration `mapstructure:"record_stall_after"`
+	RecordingFormat  string        `mapstructure:"recording_format"`
 }
 
 // Schedule is the contact centre's working hours.

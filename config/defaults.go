@@ -26,6 +26,7 @@ var defaults = map[string]any{
 	"calls.shutdown_grace":           2 * time.Minute,
 	"calls.max_call_duration":        2 * time.Hour,
 	"calls.record_buffer":            10000,
+	"calls.record_stall_after":       30 * time.Second,
 	"calls.recording_format":         "wav",
 	"schedule.timezone":              "Europe/Kyiv",
 	"routing.open":                   "main",

@@ -137,6 +137,7 @@ func (c *Config) validateBasics(ch *checker) {
 	if c.Calls.RecordBuffer < 1 {
 		ch.add("calls.record_buffer", strconv.Itoa(c.Calls.RecordBuffer), "must be at least 1")
 	}
+	ch.positive("calls.record_stall_after", c.Calls.RecordStallAfter)
 	ch.oneOf("calls.recording_format", c.Calls.RecordingFormat, set("wav", "gsm", "ulaw", "alaw", "sln16"))
 }
 

@@ -91,6 +91,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		return err
 	}
 	httpSrv.AddCheck("database", func(ctx context.Context) error { return store.Ping(ctx, pool) })
+	// The database may answer pings while the call records do not get in
+	// (a table locked, writes timing out): the writer reports for itself.
+	httpSrv.AddCheck("call_records", func(context.Context) error { return records.Stalled(cfg.Calls.RecordStallAfter) })
 	httpSrv.AddCheck("ari", app.Ready)
 	if prober != nil {
 		httpSrv.AddCheck("sip", prober.Status)
