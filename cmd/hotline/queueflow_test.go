@@ -29,12 +29,14 @@ const op101Token = "token-op101-0123456789"
 // API token.
 func startQueueRig(t testing.TB) *rig {
 	t.Helper()
-	return startRigWith(t, rigOptions{tune: func(cfg *config.Config) {
-		for i := range cfg.Queues {
-			cfg.Queues[i].RingTimeout, cfg.Queues[i].WrapUp, cfg.Queues[i].AnnounceEvery = 2*time.Second, 50*time.Millisecond, 200*time.Millisecond
-		}
-		cfg.API.Tokens = append(cfg.API.Tokens, config.Token{User: "op101", Role: "operator", Token: op101Token})
-	}})
+	return startRigWith(t, rigOptions{tune: queueTune})
+}
+
+func queueTune(cfg *config.Config) {
+	for i := range cfg.Queues {
+		cfg.Queues[i].RingTimeout, cfg.Queues[i].WrapUp, cfg.Queues[i].AnnounceEvery = 2*time.Second, 50*time.Millisecond, 200*time.Millisecond
+	}
+	cfg.API.Tokens = append(cfg.API.Tokens, config.Token{User: "op101", Role: "operator", Token: op101Token})
 }
 
 func (r *rig) operatorState(id string) string {
@@ -163,6 +165,11 @@ func TestAnOperatorLogsInWithAFeatureCodeAndTakesTheCallOfAResidentWhoPresses0(t
 	rec := r.waitRecord(ctx, resident.ChannelID())
 	if rec.outcome != "answered_by_operator" {
 		t.Errorf("outcome %q, want answered_by_operator; events %v", rec.outcome, rec.events)
+	}
+	// The call's record names the card opened during it, and the call's end
+	// (which carries no number of its own) has not wiped it.
+	if rec.appealNum != created.Number || created.Number == "" {
+		t.Errorf("the call's record has appeal number %q, want the card's %q", rec.appealNum, created.Number)
 	}
 	r.until(ctx, "op101 available after the wrap-up", func() bool { return r.operatorState("op101") == "available" })
 
