@@ -45,6 +45,12 @@ func (s *Server) WaitAppConnected(ctx context.Context, app string) error {
 	return s.waitServer(ctx, func() bool { return s.appActive(app) })
 }
 
+// WaitAppDisconnected waits until no WebSocket is connected for app (the
+// server has seen its WebSocket close).
+func (s *Server) WaitAppDisconnected(ctx context.Context, app string) error {
+	return s.waitServer(ctx, func() bool { return !s.appActive(app) })
+}
+
 // event is an event body without the common fields, which emit adds.
 type event map[string]any
 
@@ -92,10 +98,16 @@ func (s *Server) channelApps(ch *channel) appSet {
 	return as
 }
 
+// bridgeApps are the applications that get a bridge's events: explicit
+// subscribers, subscribeAll applications and the Stasis applications of the
+// channels in it (subscribed while their channels are in the bridge).
 func (s *Server) bridgeApps(b *bridge) appSet {
 	as := s.subscribeAllApps()
 	for n := range b.subs {
 		as.add(n)
+	}
+	for _, ch := range b.channels {
+		as.add(ch.app)
 	}
 	return as
 }
@@ -205,7 +217,7 @@ func (s *Server) appJSON(a *app) applicationJSON {
 		}
 	}
 	for id, b := range s.bridges {
-		if b.subs[a.name] {
+		if b.subs[a.name] || b.hasChannelIn(a.name) {
 			j.BridgeIDs = append(j.BridgeIDs, id)
 		}
 	}

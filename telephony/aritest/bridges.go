@@ -8,15 +8,17 @@ import (
 
 // bridge is a Stasis bridge (created through ARI, so bridge_class "stasis").
 type bridge struct {
-	id        string
-	name      string
-	typ       string // "mixing" or "holding"
-	created   time.Time
-	channels  []*channel
-	subs      map[string]bool // applications subscribed (those whose channels entered)
-	moh       string
-	queue     []*playback
-	recording *liveRecording
+	id         string
+	name       string
+	typ        string // "mixing" or "holding"
+	created    time.Time
+	channels   []*channel
+	subs       map[string]bool // applications subscribed with POST /applications/{app}/subscription
+	dtmfEvents bool            // type dtmf_events: no native RTP bridging
+	tech       string          // bridge technology in effect (see retech)
+	moh        string
+	queue      []*playback
+	recording  *liveRecording
 }
 
 func (b *bridge) channelIDs() []string {
@@ -27,20 +29,57 @@ func (b *bridge) channelIDs() []string {
 	return ids
 }
 
+// hasChannelIn reports whether a channel in Stasis application app is in the bridge.
+func (b *bridge) hasChannelIn(app string) bool {
+	for _, ch := range b.channels {
+		if ch.app == app {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *bridge) json() bridgeJSON {
 	j := bridgeJSON{
 		ID: b.id, BridgeType: b.typ, BridgeClass: "stasis", Creator: "Stasis", Name: b.name,
-		Channels: b.channelIDs(), CreationTime: ariTime(b.created),
+		Channels: b.channelIDs(), CreationTime: ariTime(b.created), Technology: b.tech, VideoMode: "talker",
 	}
-	switch {
-	case b.typ == "holding":
-		j.Technology, j.VideoMode = "holding_bridge", "none"
-	case len(b.channels) > 2:
-		j.Technology, j.VideoMode = "softmix", "talker"
-	default:
-		j.Technology, j.VideoMode = "simple_bridge", "talker"
+	if b.typ == "holding" {
+		j.VideoMode = "none"
 	}
 	return j
+}
+
+// retech picks the bridge technology for the channels now in it. Asterisk
+// does that after a channel has entered or left, so the event about that
+// channel still shows the technology before (trace 09).
+func (b *bridge) retech() {
+	switch {
+	case b.nativeRTP():
+		b.tech = "native_rtp"
+	case b.typ == "holding":
+		b.tech = "holding_bridge"
+	case len(b.channels) > 2:
+		b.tech = "softmix"
+	default:
+		b.tech = "simple_bridge"
+	}
+}
+
+// nativeRTP reports whether Asterisk would bridge the two channels RTP to
+// RTP (native_rtp): a mixing bridge without dtmf_events between two PJSIP
+// channels, with nothing of its own playing or recording. The core then
+// sees no frames, so no DTMF is reported (trace 09).
+func (b *bridge) nativeRTP() bool {
+	if b.typ != "mixing" || b.dtmfEvents || len(b.channels) != 2 || len(b.queue) > 0 || b.recording != nil || b.moh != "" {
+		return false
+	}
+	for _, ch := range b.channels {
+		if ch.tech != "PJSIP" {
+			return false
+		}
+	}
+	return true
 }
 
 var bridgeTypes = map[string]bool{
@@ -53,12 +92,16 @@ var bridgeTypes = map[string]bool{
 // subscribes to a bridge when one of its channels enters it.
 func (s *Server) handleBridgeCreate(rq *request) response {
 	typ := "mixing"
+	var dtmfEvents bool
 	for _, t := range rq.list("type") {
 		if !bridgeTypes[t] {
 			return fail(http.StatusBadRequest, "Invalid bridge type %s", t)
 		}
-		if t == "holding" {
+		switch t {
+		case "holding":
 			typ = "holding"
+		case "dtmf_events":
+			dtmfEvents = true
 		}
 	}
 	id := rq.path["bridgeId"]
@@ -73,7 +116,8 @@ func (s *Server) handleBridgeCreate(rq *request) response {
 	if s.bridges[id] != nil {
 		return fail(http.StatusConflict, "Bridge with id %s already exists", id)
 	}
-	b := &bridge{id: id, name: rq.str("name"), typ: typ, created: time.Now(), subs: map[string]bool{}}
+	b := &bridge{id: id, name: rq.str("name"), typ: typ, dtmfEvents: dtmfEvents, created: time.Now(), subs: map[string]bool{}}
+	b.retech()
 	s.bridges[id] = b
 	s.emit(s.bridgeApps(b), "BridgeCreated", event{"bridge": b.json()})
 	return ok(b.json())
@@ -120,8 +164,10 @@ func (s *Server) handleBridgeDestroy(rq *request) response {
 	return noContent()
 }
 
+// destroyBridge: the applications of its channels are subscribed to the
+// bridge only while the channels are in it, so BridgeDestroyed reaches only
+// explicit subscribers and subscribeAll applications (traces 05, 09, 10).
 func (s *Server) destroyBridge(b *bridge) {
-	apps := s.bridgeApps(b)
 	for len(b.channels) > 0 {
 		s.leaveBridge(b.channels[0])
 	}
@@ -137,8 +183,7 @@ func (s *Server) destroyBridge(b *bridge) {
 	if b.recording != nil {
 		s.finishRecording(b.recording, "done", finishStop)
 	}
-	apps.addSet(s.bridgeApps(b))
-	s.emit(apps, "BridgeDestroyed", event{"bridge": b.json()})
+	s.emit(s.bridgeApps(b), "BridgeDestroyed", event{"bridge": b.json()})
 	delete(s.bridges, b.id)
 }
 
@@ -159,14 +204,18 @@ func (s *Server) handleAddChannel(rq *request) response {
 			return fail(http.StatusBadRequest, "%v", err)
 		}
 	}
-	s.lock()
-	defer s.unlock()
-	b := s.bridges[rq.path["bridgeId"]]
+	// Held behind the (first) channel's media, as a synchronous command.
+	ids := rq.list("channel")
+	return s.holdBehind(rq, ids[0], func() response { return s.addChannels(rq.path["bridgeId"], ids) })
+}
+
+func (s *Server) addChannels(bridgeID string, ids []string) response {
+	b := s.bridges[bridgeID]
 	if b == nil {
 		return fail(http.StatusNotFound, "Bridge not found")
 	}
 	var chs []*channel
-	for _, id := range rq.list("channel") {
+	for _, id := range ids {
 		ch := s.channels[id]
 		switch {
 		case ch == nil:
@@ -189,9 +238,18 @@ func (s *Server) handleAddChannel(rq *request) response {
 			ch.bridgedAt = time.Now()
 		}
 		b.channels = append(b.channels, ch)
-		b.subs[ch.app] = true
 		apps := s.channelApps(ch).addSet(s.bridgeApps(b))
 		s.emit(apps, "ChannelEnteredBridge", event{"bridge": b.json(), "channel": s.channelJSON(ch)}, ch)
+		b.retech()
+		if len(b.channels) == 2 {
+			// Two parties meet: each one's connected line becomes the
+			// other's caller id, the newcomer first (trace 09).
+			other := b.channels[0]
+			for _, c := range []struct{ ch, peer *channel }{{ch, other}, {other, ch}} {
+				c.ch.connected = c.peer.caller
+				s.emit(s.channelApps(c.ch), "ChannelConnectedLine", event{"channel": s.channelJSON(c.ch)}, c.ch)
+			}
+		}
 	}
 	return noContent()
 }
@@ -201,14 +259,17 @@ func (s *Server) handleRemoveChannel(rq *request) response {
 	if r, bad := rq.required("channel"); bad {
 		return r
 	}
-	s.lock()
-	defer s.unlock()
-	b := s.bridges[rq.path["bridgeId"]]
+	ids := rq.list("channel")
+	return s.holdBehind(rq, ids[0], func() response { return s.removeChannels(rq.path["bridgeId"], ids) })
+}
+
+func (s *Server) removeChannels(bridgeID string, ids []string) response {
+	b := s.bridges[bridgeID]
 	if b == nil {
 		return fail(http.StatusNotFound, "Bridge not found")
 	}
 	var chs []*channel
-	for _, id := range rq.list("channel") {
+	for _, id := range ids {
 		ch := s.channels[id]
 		switch {
 		case ch == nil:
@@ -239,6 +300,7 @@ func (s *Server) leaveBridge(ch *channel) {
 	ch.bridge = nil
 	apps := s.channelApps(ch).addSet(s.bridgeApps(b))
 	s.emit(apps, "ChannelLeftBridge", event{"bridge": b.json(), "channel": s.channelJSON(ch)}, ch)
+	b.retech()
 }
 
 func (s *Server) handleBridgeMOH(rq *request) response {

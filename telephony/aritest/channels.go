@@ -3,6 +3,7 @@ package aritest
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,6 +68,7 @@ type channel struct {
 	lastDTMF    time.Time // timestamp of the last ChannelDtmfReceived
 	heard       []Heard
 	continued   bool
+	noMedia     bool // sends no RTP (DialOptions.NoMedia)
 
 	outbound     bool // originated or created by the application
 	createdByApp bool // POST /channels/create, waiting for /dial
@@ -215,16 +217,43 @@ func (s *Server) setState(ch *channel, state string) {
 // ChannelHangupRequest that DELETE /channels/{id} produces.
 const softhangupExplicit = 1 << 5
 
+// softhangupAppUnload is AST_SOFTHANGUP_APPUNLOAD, the cause of the soft
+// ChannelHangupRequest published when the dialplan hangs a channel up
+// after Stasis() returned (traces 07, 12).
+const softhangupAppUnload = 1 << 4
+
 type hangupInfo struct {
-	cause   int
+	cause   int // ChannelDestroyed's cause
 	by      Side
 	request bool // send ChannelHangupRequest first
 	soft    bool // the request came from the application (soft hangup)
+	// noCause leaves the cause out of ChannelHangupRequest, as a SIP BYE
+	// does (traces 02, 06, 12).
+	noCause bool
+	// dialStatus, if set, is the Dial event a ringing originate gets after
+	// the phone's refusal (ChannelHangupRequest, Dial BUSY, ChannelDestroyed).
+	dialStatus string
 }
 
-// hangup ends a channel with Asterisk's event order: ChannelHangupRequest,
-// PlaybackFinished/RecordingFinished for its media, ChannelLeftBridge,
-// StasisEnd, ChannelDestroyed.
+// rtpQoSVars are the variables chan_pjsip sets from the RTP statistics when
+// an answered channel hangs up, just before ChannelHangupRequest.
+var rtpQoSVars = []struct{ name, value string }{
+	{"RTPAUDIOQOS", "ssrc=0;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000;rxmes=0.000000;txmes=0.000000"},
+	{"RTPAUDIOQOSJITTER", "minrxjitter=000.000000;maxrxjitter=000.000000;avgrxjitter=000.000000;stdevrxjitter=000.000000;mintxjitter=000.000000;maxtxjitter=000.000000;avgtxjitter=000.000000;stdevtxjitter=000.000000;"},
+	{"RTPAUDIOQOSLOSS", "  minrxlost=000.000000;  maxrxlost=000.000000;  avgrxlost=000.000000;  stdevrxlost=000.000000;  mintxlost=000.000000;  maxtxlost=000.000000;  avgtxlost=000.000000;  stdevtxlost=000.000000;"},
+	{"RTPAUDIOQOSRTT", "     minrtt=000.000000;     maxrtt=000.000000;     avgrtt=000.000000;     stdevrtt=000.000000;"},
+	{"RTPAUDIOQOSMES", "   minrxmes=000.000000;   maxrxmes=000.000000;   avgrxmes=000.000000;   stdevrxmes=000.000000;   mintxmes=000.000000;   maxtxmes=000.000000;   avgtxmes=000.000000;   stdevtxmes=000.000000;"},
+}
+
+func (s *Server) varset(apps appSet, ch *channel, name, value string) {
+	s.emit(apps, "ChannelVarset", event{"variable": name, "value": value, "channel": s.channelJSON(ch)}, ch)
+}
+
+// hangup ends a channel with Asterisk's event order: the RTP QoS variables
+// (answered channels), ChannelHangupRequest, PlaybackFinished/
+// RecordingFinished for its media, ChannelLeftBridge, StasisEnd,
+// STASISSTATUS, the dialplan's own hangup request (incoming channels) and
+// ChannelDestroyed.
 func (s *Server) hangup(ch *channel, h hangupInfo) {
 	if ch.ended {
 		return
@@ -232,37 +261,63 @@ func (s *Server) hangup(ch *channel, h hangupInfo) {
 	ch.stopTimers()
 	apps := s.channelApps(ch)
 	if h.request {
+		if ch.state == "Up" && ch.tech == "PJSIP" {
+			for _, v := range rtpQoSVars {
+				s.varset(apps, ch, v.name, v.value)
+			}
+		}
 		ev := event{"channel": s.channelJSON(ch)}
-		if h.soft {
+		switch {
+		case h.soft:
 			// ast_softhangup publishes the soft-hangup flag as the cause.
 			ev["cause"], ev["soft"] = softhangupExplicit, true
-		} else {
+		case !h.noCause:
 			ev["cause"] = h.cause
+			if code := sipCodeForCause[h.cause]; code != 0 && ch.tech == "PJSIP" {
+				ev["tech_cause"] = code // the phone's SIP response (trace 08)
+			}
 		}
 		s.emit(apps, "ChannelHangupRequest", ev, ch)
 	}
-	s.abortQueue(ch, "failed")
+	if h.dialStatus != "" {
+		s.emit(apps, "Dial", s.dialEvent(ch, h.dialStatus), ch)
+	}
+	s.abortQueue(ch, "failed", fail(http.StatusNotFound, "Channel not found"))
 	if ch.bridge != nil {
 		s.leaveBridge(ch)
 	}
 	if ch.app != "" {
 		s.emit(s.channelApps(ch), "StasisEnd", event{"channel": s.channelJSON(ch)}, ch)
 		ch.app = ""
-		if !ch.outbound {
-			// The dialplan goes on after Stasis() and hangs the channel
-			// up: only endpoint subscribers see it (trace 07).
-			s.emit(appSet{}, "ChannelHangupRequest", event{"cause": CauseNormalClearing, "channel": s.channelJSON(ch)}, ch)
-		}
-	}
-	if ch.outbound {
-		apps.addSet(s.channelApps(ch))
-	} else {
 		// An incoming channel's Stasis application is unsubscribed at
-		// StasisEnd: ChannelDestroyed reaches only explicit channel or
-		// endpoint subscribers and subscribeAll applications (traces 01, 12).
+		// StasisEnd: what follows reaches only explicit channel or endpoint
+		// subscribers and subscribeAll applications (traces 01, 07, 12);
+		// the originating application of an outbound channel stays
+		// subscribed (trace 08).
+		if ch.outbound {
+			apps.addSet(s.channelApps(ch))
+		} else {
+			apps = s.channelApps(ch)
+		}
+		s.varset(apps, ch, "STASISSTATUS", "SUCCESS")
+		if !ch.outbound {
+			// The dialplan goes on after Stasis() and hangs the channel up.
+			s.emit(apps, "ChannelHangupRequest", event{"cause": softhangupAppUnload, "soft": true, "channel": s.channelJSON(ch)}, ch)
+		}
+	} else if !ch.outbound {
 		apps = s.channelApps(ch)
 	}
-	s.emit(apps, "ChannelDestroyed", event{"cause": h.cause, "cause_txt": CauseText(h.cause), "channel": s.channelJSON(ch)}, ch)
+	if ch.stasisApp != "" {
+		// Back in the originate's dialing application.
+		ch.dialplan.AppName, ch.dialplan.AppData = "AppDial2", "(Outgoing Line)"
+	} else if !ch.outbound {
+		ch.dialplan.AppName, ch.dialplan.AppData = "", ""
+	}
+	ev := event{"cause": h.cause, "cause_txt": CauseText(h.cause), "channel": s.channelJSON(ch)}
+	if code := sipCodeForCause[h.cause]; code != 0 && ch.tech == "PJSIP" {
+		ev["tech_cause"] = code
+	}
+	s.emit(apps, "ChannelDestroyed", ev, ch)
 	ch.ended = true
 	ch.end = End{Cause: h.cause, CauseText: CauseText(h.cause), By: h.by}
 	delete(s.channels, ch.id)
@@ -275,8 +330,9 @@ func (s *Server) hangup(ch *channel, h hangupInfo) {
 
 // abortQueue empties a channel's control queue: the running playback ends
 // with state (failed on hangup, done when leaving Stasis), a running
-// recording finishes with what it has, queued entries are dropped silently.
-func (s *Server) abortQueue(ch *channel, playbackState string) {
+// recording finishes with what it has, queued media are dropped silently
+// and held commands are answered with gone.
+func (s *Server) abortQueue(ch *channel, playbackState string, gone response) {
 	q := ch.queue
 	ch.queue = nil
 	for i, op := range q {
@@ -295,6 +351,8 @@ func (s *Server) abortQueue(ch *channel, playbackState string) {
 				o.finished = true
 				delete(s.live, o.name)
 			}
+		case *heldCommand:
+			o.done <- gone
 		}
 	}
 }
@@ -405,13 +463,19 @@ type continueOp struct {
 
 func (o *continueOp) begin() {
 	s, ch := o.s, o.ch
-	s.abortQueue(ch, "done") // the head is this op; later entries are dropped
+	// The head is this op; later entries are dropped.
+	s.abortQueue(ch, "done", fail(http.StatusConflict, "Channel not in Stasis application"))
 	if ch.app == "" || ch.ended {
 		return
 	}
 	if ch.bridge != nil {
 		s.leaveBridge(ch)
 	}
+	// StasisEnd still shows the location Stasis() ran at (trace 12).
+	s.emit(s.channelApps(ch), "StasisEnd", event{"channel": s.channelJSON(ch)}, ch)
+	ch.app = ""
+	ch.continued = true
+	s.varset(s.channelApps(ch), ch, "STASISSTATUS", "SUCCESS")
 	if o.context != "" {
 		ch.dialplan.Context = o.context
 	}
@@ -427,10 +491,69 @@ func (o *continueOp) begin() {
 		ch.dialplan.Priority++
 	}
 	ch.dialplan.AppName, ch.dialplan.AppData = "", ""
-	s.emit(s.channelApps(ch), "StasisEnd", event{"channel": s.channelJSON(ch)}, ch)
-	ch.app = ""
-	ch.continued = true
+	s.runDialplan(ch)
 	s.touch(ch)
+}
+
+// runDialplan executes Options.Dialplan from the channel's location, if
+// that extension is configured: each application gets a ChannelDialplan
+// event; Answer answers, NoOp, Set and Verbose go on, Stasis enters the
+// application again, anything else (Echo, Wait...) keeps the channel there
+// until it is hung up. Running off the end hangs up, as Asterisk's
+// autofallthrough does.
+func (s *Server) runDialplan(ch *channel) {
+	steps, found := s.opts.Dialplan[ch.dialplan.Context+","+ch.dialplan.Exten]
+	if !found {
+		return
+	}
+	for p := ch.dialplan.Priority; p >= 1 && int(p) <= len(steps); p++ {
+		st := steps[p-1]
+		s.dialplanStep(ch, p, st)
+		switch st.App {
+		case "Stasis":
+			name, args, _ := strings.Cut(st.Data, ",")
+			if !s.appActive(name) {
+				s.log.Warn("aritest: Stasis application not registered; hanging up", "app", name, "channel", ch.id)
+				s.hangup(ch, hangupInfo{cause: CauseNormalClearing, by: ByAsterisk})
+				return
+			}
+			s.startStasis(ch, name, splitArgs(args))
+			return
+		case "Answer", "NoOp", "Set", "Verbose":
+		default:
+			return
+		}
+	}
+	s.hangup(ch, hangupInfo{cause: CauseNormalClearing, by: ByAsterisk})
+}
+
+// dialplanStep moves the channel to priority p running st: ChannelDialplan
+// (seen by subscribers of the channel or its endpoint), and Answer answers.
+func (s *Server) dialplanStep(ch *channel, p int64, st DialplanApp) {
+	data := s.expand(ch, st.Data)
+	ch.dialplan.Priority = p
+	ch.dialplan.AppName, ch.dialplan.AppData = st.App, data
+	s.emit(s.channelApps(ch), "ChannelDialplan", event{"dialplan_app": st.App, "dialplan_app_data": data, "channel": s.channelJSON(ch)}, ch)
+	if st.App == "Answer" {
+		s.setState(ch, "Up")
+	}
+}
+
+// startStasis runs Stasis(): STASISSTATUS is cleared, then StasisStart.
+func (s *Server) startStasis(ch *channel, app string, args []string) {
+	ch.dialplan.AppName, ch.dialplan.AppData = "Stasis", strings.Join(append([]string{app}, args...), ",")
+	s.varset(s.channelApps(ch), ch, "STASISSTATUS", "")
+	s.enterStasis(ch, app, args)
+}
+
+var dialplanVar = regexp.MustCompile(`\$\{([^}]+)\}`)
+
+// expand substitutes ${VAR} and ${FUNC(arg)} in dialplan application data.
+func (s *Server) expand(ch *channel, data string) string {
+	return dialplanVar.ReplaceAllStringFunc(data, func(m string) string {
+		v, _ := s.channelVar(ch, m[2:len(m)-1])
+		return v
+	})
 }
 
 func (s *Server) handleContinue(rq *request) response {
@@ -450,23 +573,73 @@ func (s *Server) handleContinue(rq *request) response {
 	return noContent()
 }
 
+// heldCommand is a synchronous control command (answer, setting a
+// variable, addChannel...): Asterisk queues it to the channel's Stasis
+// thread, which runs it only once the playback or recording ahead of it has
+// ended, and the HTTP request waits that long (trace 05).
+type heldCommand struct {
+	s    *Server
+	ch   *channel
+	run  func() response
+	done chan response // buffered: begin and abortQueue never block
+}
+
+func (c *heldCommand) begin() {
+	c.done <- c.run()
+	c.s.dequeue(c.ch, c)
+}
+
+// holdBehind runs body (with the lock held) once the control queue of
+// channel id is idle; at once if there is no such channel in Stasis (body
+// reports the error) or nothing is queued.
+func (s *Server) holdBehind(rq *request, id string, body func() response) response {
+	s.lock()
+	ch := s.channels[id]
+	if ch == nil || ch.app == "" || len(ch.queue) == 0 {
+		defer s.unlock()
+		return body()
+	}
+	c := &heldCommand{s: s, ch: ch, run: body, done: make(chan response, 1)}
+	s.enqueue(ch, c)
+	s.unlock()
+	select {
+	case r := <-c.done:
+		return r
+	case <-rq.r.Context().Done():
+		return fail(http.StatusServiceUnavailable, "Request canceled")
+	}
+}
+
 // channelCommand runs a simple control command on a channel in Stasis.
 func (s *Server) channelCommand(fn func(ch *channel) response) func(*request) response {
 	return func(rq *request) response {
 		s.lock()
 		defer s.unlock()
-		ch, resp, found := s.lookupControl(rq.path["channelId"])
-		if !found {
-			return resp
-		}
-		r := fn(ch)
-		s.touch(ch)
-		return r
+		return s.controlLocked(rq.path["channelId"], fn)
 	}
 }
 
+// heldChannelCommand is channelCommand for a synchronous command, which
+// waits for the channel's media ahead of it (see heldCommand).
+func (s *Server) heldChannelCommand(fn func(ch *channel) response) func(*request) response {
+	return func(rq *request) response {
+		id := rq.path["channelId"]
+		return s.holdBehind(rq, id, func() response { return s.controlLocked(id, fn) })
+	}
+}
+
+func (s *Server) controlLocked(id string, fn func(ch *channel) response) response {
+	ch, resp, found := s.lookupControl(id)
+	if !found {
+		return resp
+	}
+	r := fn(ch)
+	s.touch(ch)
+	return r
+}
+
 func (s *Server) handleAnswer(rq *request) response {
-	return s.channelCommand(func(ch *channel) response {
+	return s.heldChannelCommand(func(ch *channel) response {
 		if ch.createdByApp && !ch.dialed {
 			return fail(http.StatusPreconditionFailed, "Channel in invalid state")
 		}
@@ -521,6 +694,8 @@ func (s *Server) handleSendDTMF(rq *request) response {
 	return s.handleFlag(func(ch *channel) { ch.dtmfFromApp.WriteString(digits) })(rq)
 }
 
+// handleGetVar reads a variable of any channel, in Stasis or not (trace
+// 14); it does not wait for the channel's media.
 func (s *Server) handleGetVar(rq *request) response {
 	name := rq.str("variable")
 	if name == "" {
@@ -528,9 +703,9 @@ func (s *Server) handleGetVar(rq *request) response {
 	}
 	s.lock()
 	defer s.unlock()
-	ch, resp, found := s.lookupControl(rq.path["channelId"])
-	if !found {
-		return resp
+	ch := s.channels[rq.path["channelId"]]
+	if ch == nil {
+		return fail(http.StatusNotFound, "Provided channel was not found")
 	}
 	v, has := s.channelVar(ch, name)
 	if !has {
@@ -549,12 +724,12 @@ func (s *Server) handleSetVar(rq *request) response {
 		return fail(http.StatusBadRequest, "%v", err)
 	}
 	value := rq.str("value")
-	return s.channelCommand(func(ch *channel) response {
+	return s.heldChannelCommand(func(ch *channel) response {
 		s.setChannelVar(ch, name, value)
 		if report {
 			ch.reportVars[name] = true
 		}
-		s.emit(s.channelApps(ch), "ChannelVarset", event{"variable": name, "value": value, "channel": s.channelJSON(ch)}, ch)
+		s.varset(s.channelApps(ch), ch, name, value)
 		return noContent()
 	})(rq)
 }

@@ -91,8 +91,31 @@ func (s *Server) SetEndpointState(tech, resource, state string) error {
 	if e.state == state {
 		return nil
 	}
+	if tech != "PJSIP" || (state != EndpointOnline && e.state != EndpointOnline) {
+		e.state = state
+		s.emitEndpointState(e, tech, resource, true)
+		return nil
+	}
+	// A PJSIP endpoint goes online when a contact registers and offline
+	// when the last one is removed, with the contact and peer events
+	// around the state change (trace 13).
+	apps := s.endpointApps(e, true)
+	contact := func(status string) {
+		s.emit(apps, "ContactStatusChange", event{"endpoint": e.json(), "contact_info": map[string]string{
+			"uri": "sip:" + resource + "@127.0.0.1:5060", "contact_status": status, "aor": resource, "roundtrip_usec": "0",
+		}})
+	}
+	if state == EndpointOnline {
+		contact("NonQualified")
+	}
 	e.state = state
 	s.emitEndpointState(e, tech, resource, true)
+	peer, last := "Reachable", "Reachable"
+	if state != EndpointOnline {
+		peer, last = "Unreachable", "Removed"
+	}
+	s.emit(apps, "PeerStatusChange", event{"endpoint": e.json(), "peer": map[string]string{"peer_status": peer}})
+	contact(last)
 	return nil
 }
 
@@ -104,12 +127,19 @@ func (s *Server) endpointChanged(e *endpoint) {
 }
 
 func (s *Server) emitEndpointState(e *endpoint, tech, resource string, owners bool) {
-	apps := s.subscribeAllApps()
-	if !owners {
-		apps = appSet{}
+	s.emit(s.endpointApps(e, owners), "EndpointStateChange", event{"endpoint": e.json()})
+}
+
+// endpointApps are the applications subscribed to e (endpoint:TECH/resource
+// or endpoint:TECH) and, with owners, subscribeAll applications and those
+// owning a channel on it.
+func (s *Server) endpointApps(e *endpoint, owners bool) appSet {
+	apps := appSet{}
+	if owners {
+		apps = s.subscribeAllApps()
 	}
 	for n, a := range s.apps {
-		if a.endpointSubs[tech+"/"+resource] || a.endpointSubs[tech] {
+		if a.endpointSubs[e.tech+"/"+e.resource] || a.endpointSubs[e.tech] {
 			apps.add(n)
 		}
 	}
@@ -121,7 +151,7 @@ func (s *Server) emitEndpointState(e *endpoint, tech, resource string, owners bo
 			}
 		}
 	}
-	s.emit(apps, "EndpointStateChange", event{"endpoint": e.json()})
+	return apps
 }
 
 // EndpointState returns an endpoint's state ("" if it does not exist).

@@ -59,5 +59,5 @@ func Example() {
 	// Output:
 	// Asterisk 22.10.1
 	// sound:hotline/greeting done
-	// 16 Normal Clearing party
+	// 0 Unknown party
 }

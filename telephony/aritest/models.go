@@ -202,6 +202,15 @@ func CauseText(cause int) string {
 	return "Unknown"
 }
 
+// sipCodeForCause is chan_pjsip's hangup_cause2sip: the SIP response a
+// cause stands for, reported as ChannelDestroyed.tech_cause (trace 08, 12).
+var sipCodeForCause = map[int]int{
+	CauseUnallocated: 404, CauseNoRoute: 404, CauseCongestion: 503, CauseNoUserResponse: 408,
+	CauseNoAnswer: 480, CauseSubscriberAbsent: 480, CauseCallRejected: 403, CauseNormalUnspecified: 480,
+	CauseInvalidNumber: 484, CauseUserBusy: 486, CauseFailure: 500, CauseBearerNotAvail: 488,
+	CauseInterworking: 500,
+}
+
 // hangupReasons maps DELETE /channels/{id}?reason= to causes, as
 // convert_reason_to_hangup_code in res_ari_channels does.
 var hangupReasons = map[string]int{

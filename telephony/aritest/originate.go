@@ -28,7 +28,8 @@ type PhoneBehavior struct {
 	Outcome Outcome
 	// After is how long the phone rings before the outcome.
 	After time.Duration
-	// HangupAfter, if positive, hangs up (cause 16) that long after answering.
+	// HangupAfter, if positive, hangs up (a BYE, as Party.Hangup) that long
+	// after answering.
 	HangupAfter time.Duration
 	// OnAnswer, if set, runs in its own goroutine once the channel is
 	// answered (and, for an originate with app, after StasisStart): press
@@ -178,9 +179,16 @@ func (s *Server) handleOriginate(rq *request) response {
 	defer s.unlock()
 	ch, resp, allocated := s.allocate(o, rq.str("originator"), func(ch *channel) {
 		ch.caller = parseCallerID(rq.str("callerId"))
+		ch.connected = ch.caller
 		if app != "" {
 			ch.pending[app] = true
 			ch.stasisApp, ch.stasisArgs = app, splitArgs(rq.str("appArgs"))
+			// The dialing side of the channel, in the endpoint's context.
+			epCtx := s.opts.EndpointContexts[o.tech+"/"+o.resource]
+			if epCtx == "" {
+				epCtx = "default"
+			}
+			ch.dialplan = dialplanJSON{Context: epCtx, Exten: "s", Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
 			return
 		}
 		if ctxName == "" {
@@ -246,7 +254,7 @@ func (s *Server) handleDial(rq *request) response {
 }
 
 func (s *Server) dialEvent(ch *channel, status string) event {
-	ev := event{"peer": s.channelJSON(ch), "dialstatus": status}
+	ev := event{"peer": s.channelJSON(ch), "dialstatus": status, "forward": ""}
 	if _, rest, found := strings.Cut(ch.dialString, "/"); found {
 		ev["dialstring"] = rest
 	}
@@ -265,8 +273,12 @@ func (s *Server) startDial(ch *channel, timeout int) {
 	s.emit(s.channelApps(ch), "Dial", s.dialEvent(ch, ""), ch)
 	b := ch.phone
 	if timeout > 0 {
+		// At the timeout Asterisk just hangs the channel up: no Dial
+		// NOANSWER, no ChannelHangupRequest (trace 08).
 		ch.addTimer(s.after(time.Duration(timeout)*time.Second, func() {
-			s.dialFailed(ch, "NOANSWER", CauseNoAnswer, ByAsterisk, false)
+			if ch.state != "Up" {
+				s.hangup(ch, hangupInfo{cause: CauseNoAnswer, by: ByAsterisk})
+			}
 		}))
 	}
 	ring := func() {
@@ -285,24 +297,25 @@ func (s *Server) startDial(ch *channel, timeout int) {
 		if b.After > 0 {
 			ring()
 		}
-		ch.addTimer(s.after(b.After, func() { s.dialFailed(ch, "BUSY", CauseUserBusy, ByParty, true) }))
+		ch.addTimer(s.after(b.After, func() { s.dialFailed(ch, "BUSY", CauseUserBusy) }))
 	case Reject:
 		if b.After > 0 {
 			ring()
 		}
-		ch.addTimer(s.after(b.After, func() { s.dialFailed(ch, "CONGESTION", CauseCallRejected, ByParty, true) }))
+		ch.addTimer(s.after(b.After, func() { s.dialFailed(ch, "CONGESTION", CauseCallRejected) }))
 	}
 }
 
-func (s *Server) dialFailed(ch *channel, status string, cause int, by Side, request bool) {
+// dialFailed: the phone refuses a ringing originate (ChannelHangupRequest
+// with the cause, Dial with status, ChannelDestroyed; trace 08).
+func (s *Server) dialFailed(ch *channel, status string, cause int) {
 	if ch.ended || ch.state == "Up" {
 		return
 	}
-	s.emit(s.channelApps(ch), "Dial", s.dialEvent(ch, status), ch)
-	s.hangup(ch, hangupInfo{cause: cause, by: by, request: request})
+	s.hangup(ch, hangupInfo{cause: cause, by: ByParty, request: true, dialStatus: status})
 }
 
-// answerOutbound: Dial ANSWER, ChannelStateChange Up, then StasisStart for
+// answerOutbound: ChannelStateChange Up, Dial ANSWER, then StasisStart for
 // an originate with app (Asterisk runs Stasis() once the callee answers).
 // If that application has no WebSocket, Stasis() fails and the channel is
 // hung up.
@@ -311,21 +324,19 @@ func (s *Server) answerOutbound(ch *channel) {
 		return
 	}
 	ch.stopTimers()
-	s.emit(s.channelApps(ch), "Dial", s.dialEvent(ch, "ANSWER"), ch)
 	s.setState(ch, "Up")
+	s.emit(s.channelApps(ch), "Dial", s.dialEvent(ch, "ANSWER"), ch)
 	if ch.stasisApp != "" {
 		if !s.appActive(ch.stasisApp) {
 			s.log.Warn("aritest: Stasis application not registered; hanging up", "app", ch.stasisApp, "channel", ch.id)
 			s.hangup(ch, hangupInfo{cause: CauseNormalClearing, by: ByAsterisk})
 			return
 		}
-		s.enterStasis(ch, ch.stasisApp, ch.stasisArgs)
+		s.startStasis(ch, ch.stasisApp, ch.stasisArgs)
 	}
 	b := ch.phone
 	if b.HangupAfter > 0 {
-		ch.addTimer(s.after(b.HangupAfter, func() {
-			s.hangup(ch, hangupInfo{cause: CauseNormalClearing, by: ByParty, request: true})
-		}))
+		ch.addTimer(s.after(b.HangupAfter, func() { s.hangup(ch, s.partyHangup(ch, 0)) }))
 	}
 	if b.OnAnswer != nil {
 		p := ch.party

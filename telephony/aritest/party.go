@@ -31,6 +31,11 @@ type DialOptions struct {
 	AccountCode string            // accountcode
 	Vars        map[string]string // channel variables set by the dialplan
 	ChannelID   string            // default: a fresh "1700000000.N" unique id
+	// NoMedia makes the caller send no RTP at all (like SIPp without
+	// audio): recordings of it stay empty (duration 0) and never end on
+	// silence, since Asterisk's silence detector works on received frames
+	// (trace 06). DTMF still arrives.
+	NoMedia bool
 }
 
 // Dial simulates an incoming call that the dialplan sends to Stasis(App,
@@ -78,16 +83,28 @@ func (s *Server) Dial(ctx context.Context, o DialOptions) (*Party, error) {
 		if o.Answered {
 			ch.state = "Up"
 		}
+		ch.noMedia = o.NoMedia
 	})
+	if tech == "PJSIP" {
+		// chan_pjsip sets the domain of the request URI.
+		s.varset(s.channelApps(ch), ch, "SIPDOMAIN", "127.0.0.1")
+	}
 	if !s.appActive(o.App) {
 		s.hangup(ch, hangupInfo{cause: CauseNormalClearing, by: ByAsterisk})
 		return nil, fmt.Errorf("aritest: Dial %s to %s: %w", o.Caller, o.App, ErrAppNotRegistered)
 	}
-	// The dialplan runs Stasis(): only endpoint subscribers see it.
-	ch.dialplan.AppName, ch.dialplan.AppData = "Stasis", o.App
-	s.emit(appSet{}, "ChannelDialplan", event{"dialplan_app": "Stasis", "dialplan_app_data": o.App, "channel": s.channelJSON(ch)}, ch)
-	ch.dialplan.Priority = 2
-	s.enterStasis(ch, o.App, o.Args)
+	// The dialplan runs up to Stasis(): only subscribers of the channel or
+	// its endpoint see that (trace 07).
+	prio := int64(1)
+	for _, st := range s.opts.Dialplan[o.Context+","+o.Exten] {
+		if st.App == "Stasis" {
+			break
+		}
+		s.dialplanStep(ch, prio, st)
+		prio++
+	}
+	s.dialplanStep(ch, prio, DialplanApp{App: "Stasis", Data: strings.Join(append([]string{o.App}, o.Args...), ",")})
+	s.startStasis(ch, o.App, o.Args)
 	return ch.party, nil
 }
 
@@ -358,6 +375,11 @@ func (p *Party) pressLocked(digits string) {
 		if ch.ended {
 			return
 		}
+		if b := ch.bridge; b != nil && b.nativeRTP() {
+			// The RTP goes straight to the peer: Asterisk never sees the
+			// digit (trace 09).
+			continue
+		}
 		digit := string(d)
 		// A digit takes its duration on the wire (RFC 4733), so Asterisk
 		// never stamps two of one channel with the same millisecond; keys
@@ -406,11 +428,25 @@ func (p *Party) Speak(d time.Duration) error {
 	return nil
 }
 
-// Hangup hangs up from the party's side (cause 16, Normal Clearing).
-func (p *Party) Hangup() error { return p.HangupWithCause(CauseNormalClearing) }
+// Hangup hangs up from the party's side as a SIP BYE does: a
+// ChannelHangupRequest without cause, StasisEnd, and ChannelDestroyed with
+// cause 0 (traces 02, 07, 12). A phone still ringing for an originate
+// declines it with 486 Busy Here instead, as baresip's hangup does (trace
+// 08): ChannelHangupRequest cause 17, Dial BUSY, ChannelDestroyed.
+func (p *Party) Hangup() error {
+	s := p.s
+	s.lock()
+	defer s.unlock()
+	if p.ch.ended {
+		return ErrHungUp
+	}
+	s.hangup(p.ch, s.partyHangup(p.ch, 0))
+	return nil
+}
 
-// HangupWithCause hangs up from the party's side with a Q.850 cause:
-// ChannelHangupRequest, StasisEnd and ChannelDestroyed follow.
+// HangupWithCause hangs up from the party's side with a Q.850 cause (a
+// trunk's Reason header, or the SIP response of a ringing phone):
+// ChannelHangupRequest and ChannelDestroyed carry it.
 func (p *Party) HangupWithCause(cause int) error {
 	s := p.s
 	s.lock()
@@ -418,11 +454,27 @@ func (p *Party) HangupWithCause(cause int) error {
 	if p.ch.ended {
 		return ErrHungUp
 	}
-	s.hangup(p.ch, hangupInfo{cause: cause, by: ByParty, request: true})
+	s.hangup(p.ch, s.partyHangup(p.ch, cause))
 	return nil
 }
 
-// HangupAfter hangs up from the party's side after d (simulated time).
+// partyHangup describes the far end hanging up with cause (0: a BYE).
+func (s *Server) partyHangup(ch *channel, cause int) hangupInfo {
+	if ch.outbound && ch.dialed && ch.state != "Up" {
+		if cause == 0 {
+			cause = CauseUserBusy
+		}
+		status := "CONGESTION"
+		if cause == CauseUserBusy {
+			status = "BUSY"
+		}
+		return hangupInfo{cause: cause, by: ByParty, request: true, dialStatus: status}
+	}
+	return hangupInfo{cause: cause, by: ByParty, request: true, noCause: cause == 0}
+}
+
+// HangupAfter hangs up from the party's side (as Hangup) after d
+// (simulated time).
 func (p *Party) HangupAfter(d time.Duration) {
 	s := p.s
 	s.lock()
@@ -430,7 +482,5 @@ func (p *Party) HangupAfter(d time.Duration) {
 	if p.ch.ended {
 		return
 	}
-	p.ch.addTimer(s.after(d, func() {
-		s.hangup(p.ch, hangupInfo{cause: CauseNormalClearing, by: ByParty, request: true})
-	}))
+	p.ch.addTimer(s.after(d, func() { s.hangup(p.ch, s.partyHangup(p.ch, 0)) }))
 }

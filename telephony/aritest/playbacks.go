@@ -47,6 +47,7 @@ type playback struct {
 	skip     time.Duration // simulated, for forward/reverse
 	state    string
 	finished bool
+	stopped  bool // stopped while queued: finishes when its turn comes
 
 	tm        *timer
 	deadline  time.Time     // real time the current item ends
@@ -199,6 +200,10 @@ func (s *Server) startItem(pb *playback) {
 	if pb.finished {
 		return
 	}
+	if pb.stopped {
+		s.finishPlayback(pb, "done", HeardStopped)
+		return
+	}
 	uri := pb.media[pb.idx]
 	pb.state = "playing"
 	pb.refs = pb.refs[:0]
@@ -304,6 +309,12 @@ func (s *Server) handlePlaybackStop(rq *request) response {
 	pb := s.playbacks[rq.path["playbackId"]]
 	if pb == nil {
 		return fail(http.StatusNotFound, "Playback not found")
+	}
+	if pb.state == "queued" {
+		// Asterisk marks it stopped; its PlaybackFinished (done, with no
+		// PlaybackStarted) comes when its turn in the queue comes (trace 04).
+		pb.stopped = true
+		return noContent()
 	}
 	s.finishPlayback(pb, "done", HeardStopped)
 	return noContent()

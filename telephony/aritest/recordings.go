@@ -235,21 +235,35 @@ func (s *Server) startRecording(r *liveRecording) {
 		return
 	}
 	r.state = "recording"
-	r.started = time.Now()
+	// RecordingStarted comes before the beep; the limits count from the
+	// end of the beep, when recording really starts (trace 06).
+	var beep time.Duration
+	if r.beep {
+		if d, playable := s.mediaDuration("sound:beep"); playable && d > 0 {
+			beep = s.scale(d)
+		}
+	}
+	r.started = time.Now().Add(beep)
 	s.emit(s.recordingApps(r), "RecordingStarted", event{"recording": r.json()}, s.recordingChannels(r)...)
 	if r.maxDur > 0 {
-		r.maxTimer = s.after(r.maxDur, func() { s.finishRecording(r, "done", finishMax) })
+		r.maxTimer = s.afterReal(beep+s.scale(r.maxDur), func() { s.finishRecording(r, "done", finishMax) })
 	}
 	s.rescheduleSilence(r)
+}
+
+// silentSource reports whether nothing the recording captures sends RTP
+// (DialOptions.NoMedia): the file stays empty.
+func (r *liveRecording) silentSource() bool {
+	return r.ch != nil && r.ch.noMedia
 }
 
 // rescheduleSilence arms the silence detector: the recording ends once the
 // recorded party has been silent for maxSilenceSeconds.
 func (s *Server) rescheduleSilence(r *liveRecording) {
-	if r.maxSilence <= 0 || r.ch == nil || r.finished || r.state != "recording" {
+	if r.maxSilence <= 0 || r.ch == nil || r.finished || r.state != "recording" || r.silentSource() {
 		return
 	}
-	base := time.Now()
+	base := maxTime(time.Now(), r.started)
 	for _, iv := range r.ch.talk {
 		if iv.to.After(base) {
 			base = iv.to
@@ -273,9 +287,12 @@ func (s *Server) finishRecording(r *liveRecording, state string, why finishReaso
 	if r.state == "paused" {
 		end = r.pausedAt
 	}
-	elapsed := s.unscale(end.Sub(r.started) - r.pausedTotal)
+	elapsed := max(0, s.unscale(end.Sub(r.started)-r.pausedTotal))
 	if why == finishSilence {
 		elapsed = max(0, elapsed-r.maxSilence)
+	}
+	if r.silentSource() {
+		elapsed = 0
 	}
 	var talk time.Duration
 	for _, ch := range s.recordingChannels(r) {

@@ -242,7 +242,10 @@ const maxBody = 1 << 20
 func (rq *request) parse() (response, bool) {
 	rq.params = map[string][]string{}
 	for k, v := range rq.r.URL.Query() {
-		rq.params[k] = append([]string(nil), v...)
+		// Asterisk's generated parsers keep only the last occurrence of a
+		// repeated query parameter (media=a&media=b plays b, trace 03);
+		// lists come comma-separated or as a JSON array.
+		rq.params[k] = []string{v[len(v)-1]}
 	}
 	if rq.r.Body == nil {
 		return response{}, false
@@ -337,7 +340,7 @@ func (rq *request) str(name string) string {
 	return v[len(v)-1]
 }
 
-// list returns an allowMultiple parameter: repeated, comma-separated or a JSON array.
+// list returns an allowMultiple parameter: comma-separated or a JSON array.
 func (rq *request) list(name string) []string {
 	var out []string
 	for _, v := range rq.params[name] {

@@ -62,11 +62,28 @@ type Options struct {
 	// ChannelEnteredBridge). By default it is refused with 409, which
 	// surfaces a controller's double add in tests.
 	BridgeReAddLikeAsterisk bool
+	// Dialplan gives extensions by "context,exten": the applications at
+	// priorities 1, 2, ... Server.Dial runs the ones before Stasis (each a
+	// ChannelDialplan event), so StasisStart shows Stasis' priority;
+	// continue runs the extension it goes to: Answer, NoOp, Set and
+	// Verbose go on, Stasis enters the application again, others (Echo...)
+	// keep the channel there. Without an entry Stasis runs at priority 1
+	// and continue just moves the channel.
+	Dialplan map[string][]DialplanApp
+	// EndpointContexts gives the dialplan context of endpoints
+	// ("PJSIP/op101": "operators"), shown by channels originated to them;
+	// default "default".
+	EndpointContexts map[string]string
 	// DefaultPhone is how an originated endpoint without SetPhone behaves;
 	// the zero value answers at once and stays up until hung up.
 	DefaultPhone PhoneBehavior
 	// Logger receives debug logs; default discards them.
 	Logger *slog.Logger
+}
+
+// DialplanApp is one priority of a dialplan extension, e.g. {"Stasis", "hotline"}.
+type DialplanApp struct {
+	App, Data string
 }
 
 // Server is an in-process ARI server (REST on /ari, events WebSocket on
