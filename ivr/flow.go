@@ -190,11 +190,57 @@ var errCallFailing = errors.New("call keeps failing")
 // been handed off or has ended (see Flow). It returns nil when the call
 // ended in any ordinary way, the caller's hangup included.
 func (f *Flow) Run(ctx context.Context, call Call, start string, state ScheduleState) (err error) {
+	return f.run(ctx, call, Resumption{Node: start}, state, false)
+}
+
+// Resumption is where a call was when the controller serving it stopped:
+// in the menu node Node, or, with Queue set, in that queue (having chosen
+// it in Node, with Priority). A controller that takes the call over
+// continues it from there (Flow.Resume).
+type Resumption struct {
+	Entry    string // the node the call entered the menu at (default Node)
+	Node     string
+	Queue    string
+	Priority Priority
+}
+
+// Resume continues a call taken over after a restart from where it was
+// (see Resumption): a caller in a node hears that node's question again
+// (not the greeting before it), a caller in a queue goes back to it (the
+// queue keeps their place), and the menu goes on from there as it would
+// have. It returns as Run does.
+func (f *Flow) Resume(ctx context.Context, call Call, at Resumption, state ScheduleState) error {
+	return f.run(ctx, call, at, state, true)
+}
+
+// ResumptionFrom reads a call's steps (oldest first): the node it entered
+// the menu at and the node it was in last ("" for both when it never
+// reached the menu). Where it was in a queue is the queue's to say.
+func ResumptionFrom(steps []Step) Resumption {
+	var at Resumption
+	for _, s := range steps {
+		if s.Kind != StepNode {
+			continue
+		}
+		if at.Entry == "" {
+			at.Entry = s.Node
+		}
+		at.Node = s.Node
+	}
+	return at
+}
+
+func (f *Flow) run(ctx context.Context, call Call, at Resumption, state ScheduleState, resumed bool) (err error) {
 	if f == nil || call == nil {
 		return errors.New("ivr: run: nil flow or call")
 	}
+	start := at.Node
+	entry := at.Entry
+	if entry == "" {
+		entry = start
+	}
 	r := &run{
-		f: f, call: call, start: start, state: state, opt: f.Options.withDefaults(),
+		f: f, call: call, start: entry, state: state, opt: f.Options.withDefaults(),
 		loc: f.Location, log: f.Log, seen: map[string]bool{},
 	}
 	if r.loc == nil {
@@ -222,7 +268,17 @@ func (f *Flow) Run(ctx context.Context, call Call, start string, state ScheduleS
 		r.fail(ctx)
 		return fmt.Errorf("ivr: call %s: unknown start node %q", call.ID(), start)
 	}
-	err = r.walk(ctx)
+	// The node's first prompts (the greeting) played before the restart.
+	r.seen[start] = resumed
+	if at.Queue != "" {
+		n, _ := f.Menu.Node(start)
+		// The walk goes on from what the queue gives back, as after choosing it.
+		err = r.walkFrom(ctx, start, func(ctx context.Context) (transition, string, error) {
+			return r.queue(ctx, n, at.Queue, at.Priority)
+		})
+	} else {
+		err = r.walkFrom(ctx, start, nil)
+	}
 	switch {
 	case err == nil, errors.Is(err, errCallEnded):
 		if !r.outcomeSet {
@@ -270,8 +326,9 @@ const (
 	end                     // the menu is done with the call
 )
 
-func (r *run) walk(ctx context.Context) error {
-	cur := r.start
+// walkFrom walks the menu from the node cur; first, when set, stands for
+// the first visit of cur (a call taken over in a queue).
+func (r *run) walkFrom(ctx context.Context, cur string, first func(context.Context) (transition, string, error)) error {
 	for {
 		if r.visits >= r.opt.MaxNodeVisits {
 			r.note(Step{Kind: StepLoopLimit, Node: cur, Detail: map[string]string{"visits": fmt.Sprint(r.visits)}})
@@ -288,7 +345,12 @@ func (r *run) walk(ctx context.Context) error {
 		if cur != r.start {
 			r.setSoftOutcome(OutcomeInfoGiven)
 		}
-		tr, target, err := r.node(ctx, n)
+		visit := r.node
+		if f := first; f != nil {
+			visit = func(ctx context.Context, _ *Node) (transition, string, error) { return f(ctx) }
+			first = nil
+		}
+		tr, target, err := visit(ctx, n)
 		if err != nil {
 			return err
 		}

@@ -36,7 +36,8 @@ type Config struct {
 	FallbackContext string        // dialplan context for calls refused while shutting down ("" = say busy, hang up)
 	MaxCallDuration time.Duration
 	RecordingFormat string
-	BusyPrompt      ivr.Media // played to calls refused while shutting down
+	BusyPrompt      ivr.Media     // played to calls refused while shutting down
+	OrphanGrace     time.Duration // legs and bridges a previous controller left wait this long for their calls (default 15s)
 }
 
 // Outcomes the app sets itself when it, not the caller or the menu, ends a
@@ -71,8 +72,12 @@ type App struct {
 	cancelCalls context.CancelFunc
 	wg          sync.WaitGroup
 
+	history CallHistory // open records of calls to take over (TakeOverWith)
+	orphans orphans     // legs and bridges left by a previous controller
+
 	mu       sync.Mutex
 	owners   map[string]*Channel // every channel we own, calls and legs, by channel id
+	bridges  map[string]bool     // every bridge we own, by id
 	calls    int                 // resident calls among them
 	draining bool
 }
@@ -87,6 +92,7 @@ func NewApp(cfg Config, records *callrecord.Writer, metrics *Metrics, log *slog.
 		log:     log,
 		handler: handler,
 		owners:  map[string]*Channel{},
+		bridges: map[string]bool{},
 	}
 	a.callsCtx, a.cancelCalls = context.WithCancel(context.Background())
 	a.stream = &eventStream{
@@ -216,13 +222,14 @@ func targetChannel(uri string) []string {
 }
 
 func (a *App) onStasisStart(e *ari.StasisStart, now time.Time) {
-	a.startCall(e, now, false)
+	a.startCall(e, now, false, nil)
 }
 
 // startCall gives a channel that entered the app a goroutine (readopted: it
 // was found in the app after a (re)connect rather than announced by
-// StasisStart). A channel that already has an owner gets the event instead.
-func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool) {
+// StasisStart; past: the record it left, to continue). A channel that
+// already has an owner gets the event instead.
+func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool, past *callrecord.PastCall) {
 	a.mu.Lock()
 	if owner, known := a.owners[e.Channel.ID]; known {
 		// A leg we originated has answered, a re-delivery, or the StasisStart
@@ -234,6 +241,9 @@ func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool) {
 	a.metrics.callsOffered.Inc()
 	c := a.newCall(e.Channel, e.Args)
 	c.readopted = readopted
+	if past != nil {
+		c.continueRecord(past)
+	}
 	a.owners[c.channelID] = c.Channel
 	a.calls++
 	draining := a.draining
@@ -241,10 +251,12 @@ func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool) {
 	a.mu.Unlock()
 	a.metrics.callsLive.Inc()
 
-	a.records.Start(callrecord.Record{
-		ID: c.id, ChannelID: c.channelID, UniqueID: e.Channel.ID, CallerNumber: c.callerNumber,
-		CallerName: c.callerName, Dialed: c.dialed, ArrivedAt: time.Now(),
-	})
+	if past == nil {
+		a.records.Start(callrecord.Record{
+			ID: c.id, ChannelID: c.channelID, UniqueID: e.Channel.ID, CallerNumber: c.callerNumber,
+			CallerName: c.callerName, Dialed: c.dialed, ArrivedAt: time.Now(),
+		})
+	}
 	if draining {
 		go a.runCall(c, a.refuse)
 		return
@@ -365,12 +377,43 @@ func (a *App) readopt(ctx context.Context) {
 	if owned > 0 || len(unknown) > 0 {
 		a.log.Info("re-adopt after (re)connect", "owned_calls_resynced", owned, "unowned_channels", len(unknown))
 	}
+	// Legs and bridges first, so that the calls taken over can claim them.
+	var callers []unownedChannel
+	var legs []string
 	for _, id := range unknown {
-		a.adoptUnowned(ctx, id)
+		u, ok := a.inspectUnowned(ctx, id)
+		switch {
+		case !ok:
+		case isOutboundLeg(u.data) && u.data.State == "Up":
+			legs = append(legs, id) // may be in a conversation a call claims
+		case isOutboundLeg(u.data):
+			a.log.Warn("re-adopt: ending an outbound leg left without its owner", "channel", id, "name", u.data.Name, "state", u.data.State)
+			_ = a.rest.hangup(ctx, id, "normal")
+			a.metrics.strandedEnded.Inc()
+		default:
+			callers = append(callers, u)
+		}
+	}
+	bridges, err := a.leftBridges(ctx)
+	if err != nil {
+		a.log.Warn("re-adopt: cannot list the bridges left behind", "err", err)
+	}
+	a.holdOrphans(legs, bridges)
+	for _, u := range callers {
+		a.adoptUnowned(ctx, u)
 	}
 }
 
-func (a *App) adoptUnowned(ctx context.Context, id string) {
+// unownedChannel is a channel found in the app without an owner, with the
+// dialplan application it runs.
+type unownedChannel struct {
+	data             *ari.ChannelData
+	appName, appData string
+}
+
+// inspectUnowned reads a channel found in the app without an owner; false
+// when it is gone (or could not be read: then it is hung up).
+func (a *App) inspectUnowned(ctx context.Context, id string) (unownedChannel, bool) {
 	data, appName, appData, err := a.rest.channelInApp(ctx, id)
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
@@ -378,14 +421,14 @@ func (a *App) adoptUnowned(ctx context.Context, id string) {
 			_ = a.rest.hangup(ctx, id, "normal")
 			a.metrics.strandedEnded.Inc()
 		}
-		return
+		return unownedChannel{}, false
 	}
-	if isOutboundLeg(data) {
-		a.log.Warn("re-adopt: ending an outbound leg left without its owner", "channel", id, "name", data.Name)
-		_ = a.rest.hangup(ctx, id, "normal")
-		a.metrics.strandedEnded.Inc()
-		return
-	}
+	return unownedChannel{data: data, appName: appName, appData: appData}, true
+}
+
+func (a *App) adoptUnowned(ctx context.Context, u unownedChannel) {
+	data, appName, appData := u.data, u.appName, u.appData
+	id := data.ID
 	// The Stasis arguments come from the channel itself: an operator's
 	// feature code (Stasis(hotline,feature,login)) stays a feature code. A
 	// call that reached the app while it was connecting is listed here too,
@@ -397,8 +440,26 @@ func (a *App) adoptUnowned(ctx context.Context, id string) {
 		a.log.Info("re-adopt: channel not in this application's Stasis; left alone", "channel", id, "app", appName, "data", appData)
 		return
 	}
-	a.log.Warn("re-adopt: taking over a caller without an owner; starting the menu", "channel", id, "caller", data.Caller, "args", args)
-	a.startCall(&ari.StasisStart{Channel: *data, Args: args}, time.Now(), true)
+	var past *callrecord.PastCall
+	if a.history != nil {
+		pc, found, err := a.history.OpenCall(ctx, id)
+		switch {
+		case err != nil:
+			// The call goes on from the start of the menu; the writes of its
+			// new record are refused (the channel has one) without holding
+			// other calls' records up, and the old record is closed as left
+			// open by a crash.
+			a.log.Error("re-adopt: cannot read the call's record; it starts afresh", "channel", id, "err", err)
+		case found:
+			past = &pc
+		}
+	}
+	if past != nil {
+		a.log.Warn("re-adopt: taking over a caller without an owner; continuing the call", "channel", id, "call", past.ID, "caller", data.Caller, "args", args)
+	} else {
+		a.log.Warn("re-adopt: taking over a caller without an owner; starting the menu", "channel", id, "caller", data.Caller, "args", args)
+	}
+	a.startCall(&ari.StasisStart{Channel: *data, Args: args}, time.Now(), true, past)
 }
 
 // legPrefix starts the id of every channel the app originates, so a

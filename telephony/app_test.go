@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -169,6 +170,51 @@ func TestCallsLeftInTheApplicationAreTakenOverWithTheirStasisArguments(t *testin
 			t.Errorf("the call was not ended by the app: %+v %v", end, err)
 		}
 	}
+}
+
+// An answered leg may be in a conversation that a call taken over claims
+// (queuecall); one that no call claims within the grace is hung up, and so
+// is a bridge of ours that a previous controller left.
+func TestAnAnsweredLegAndABridgeLeftBehindThatNoCallClaimsAreEndedAfterTheGrace(t *testing.T) {
+	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
+	left := leftBehind(t, srv, aritest.DialOptions{ChannelID: "hotline-leg-0456", Caller: "101", Endpoint: "PJSIP/op101", Answered: true})
+	bridge := postBridge(t, srv, "hotline-br-left")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r := startApp(t, srv, telephony.Config{OrphanGrace: 200 * time.Millisecond}, nil)
+	if end, err := left[0].WaitEnded(ctx); err != nil || end.By != aritest.ByApp {
+		t.Errorf("the leg was not hung up by the app: %+v %v", end, err)
+	}
+	for slices.Contains(srv.Bridges(), bridge) {
+		if ctx.Err() != nil {
+			t.Fatalf("the bridge left behind was not destroyed: %v", srv.Bridges())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.arrivals) != 0 {
+		t.Errorf("a leg was taken for a resident's call: %+v", r.arrivals)
+	}
+}
+
+// postBridge creates a bridge in Asterisk as another controller would.
+func postBridge(t *testing.T, srv *aritest.Server, id string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+"/bridges?type=mixing&bridgeId="+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(srv.Username(), srv.Password())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /bridges: %s", resp.Status)
+	}
+	return id
 }
 
 func TestAnOutboundLegLeftWithoutItsOwnerIsHungUp(t *testing.T) {

@@ -20,7 +20,7 @@ type Bridge struct {
 
 // NewBridge creates a mixing bridge.
 func (a *App) NewBridge(ctx context.Context, purpose string) (*Bridge, error) {
-	id := "hotline-br-" + newID()
+	id := bridgePrefix + newID()
 	err := a.rest.do(ctx, "create bridge", func() error {
 		_, err := a.rest.client.Bridge().Create(ari.NewKey(ari.BridgeKey, id), "mixing", purpose)
 		return err
@@ -29,6 +29,7 @@ func (a *App) NewBridge(ctx context.Context, purpose string) (*Bridge, error) {
 		a.metrics.commandErrors.WithLabelValues("bridge_create").Inc()
 		return nil, err
 	}
+	a.ownBridge(id, true)
 	return &Bridge{app: a, ID: id}, nil
 }
 
@@ -89,5 +90,18 @@ func (b *Bridge) Destroy() {
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		b.app.log.Warn("destroy bridge", "bridge", b.ID, "err", fmt.Errorf("%w", err))
+	}
+	b.app.ownBridge(b.ID, false)
+}
+
+// ownBridge notes that the app owns a bridge (or no longer does), so that a
+// reconnect does not take it for one a previous controller left.
+func (a *App) ownBridge(id string, owned bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if owned {
+		a.bridges[id] = true
+	} else {
+		delete(a.bridges, id)
 	}
 }

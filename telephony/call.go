@@ -18,7 +18,8 @@ type Call struct {
 	dialed       string
 	channelName  string // e.g. PJSIP/op101-00000001
 	args         []string
-	readopted    bool // found in the app after a (re)connect, not announced by StasisStart
+	readopted    bool                 // found in the app after a (re)connect, not announced by StasisStart
+	past         *callrecord.PastCall // the record a previous controller left, continued by this call
 
 	seq        int
 	outcome    ivr.Outcome
@@ -49,6 +50,21 @@ func (c *Call) Args() []string { return c.args }
 // (re)connect with no owner (the controller restarted, or the call arrived
 // while the app was connecting) rather than by its StasisStart.
 func (c *Call) Readopted() bool { return c.readopted }
+
+// Past is the record a previous controller left of this call, which the
+// call continues (steps numbered on from it); nil for a call that started
+// here. Its steps say where the call was: in the menu, in a queue, talking.
+func (c *Call) Past() *callrecord.PastCall { return c.past }
+
+// continueRecord makes the call go on under the record past.
+func (c *Call) continueRecord(past *callrecord.PastCall) {
+	c.past = past
+	c.id = past.ID
+	c.log = c.app.log.With("call", past.ID, "channel", c.channelID, "taken_over", true)
+	c.seq = past.LastSeq
+	c.answeredAt = past.AnsweredAt
+	c.outcome = ivr.Outcome{Kind: past.Outcome, AppealNumber: past.AppealNumber, Recording: past.Recording}
+}
 
 // Outcome is the outcome set so far.
 func (c *Call) Outcome() ivr.Outcome { return c.outcome }

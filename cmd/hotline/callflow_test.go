@@ -20,10 +20,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -57,11 +55,12 @@ const (
 
 // rig is one running server with its Asterisk stand-in and database.
 type rig struct {
-	t    testing.TB
-	ari  *aritest.Server
-	pool *pgxpool.Pool
-	base string
-	cfg  *config.Config
+	t     testing.TB
+	ari   *aritest.Server
+	pool  *pgxpool.Pool
+	dbURL string
+	base  string
+	cfg   *config.Config
 
 	stopServe context.CancelFunc // cancels serve's context: a shutdown
 	served    chan error         // serve's result, once it returned
@@ -91,6 +90,15 @@ func startRig(t testing.TB, at time.Time, tune func(*config.Config)) *rig {
 
 func startRigWith(t testing.TB, o rigOptions) *rig {
 	t.Helper()
+	r := newRig(t, o)
+	r.startServe(o.at)
+	return r
+}
+
+// newRig is the rig's Asterisk stand-in, database and config, with no
+// server yet.
+func newRig(t testing.TB, o rigOptions) *rig {
+	t.Helper()
 	if o.at.IsZero() {
 		o.at = mondayMorning
 	}
@@ -118,7 +126,23 @@ func startRigWith(t testing.TB, o rigOptions) *rig {
 	}
 
 	dbURL := dbtest.NewDatabase(t)
-	cfg := flowConfig(t, dbURL, srv.URL())
+	cfg := rigConfig(t, dbURL, srv.URL(), o.tune)
+	if o.beforeServe != nil {
+		o.beforeServe(srv)
+	}
+	pool, err := store.Open(context.Background(), dbURL, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return &rig{t: t, ari: srv, cfg: cfg, pool: pool, dbURL: dbURL, draining: make(chan struct{}), served: make(chan error, 1)}
+}
+
+// rigConfig is the config a rig's server runs with: the shipped one against
+// the rig's Asterisk and database, with menu timeouts cut to a third, then tune.
+func rigConfig(t testing.TB, dbURL, ariURL string, tune func(*config.Config)) *config.Config {
+	t.Helper()
+	cfg := flowConfig(t, dbURL, ariURL)
 	cfg.SIP.ProbeTarget = ""
 	// A third of the shipped timeouts: long enough for a scripted caller on
 	// a loaded machine to answer a prompt in time, short enough for tests
@@ -128,15 +152,22 @@ func startRigWith(t testing.TB, o rigOptions) *rig {
 		cfg.Menu.Nodes[name] = n
 	}
 	cfg.API.Tokens = append(cfg.API.Tokens, config.Token{User: "flow-supervisor", Role: "supervisor", Token: flowSupervisorToken})
-	if o.tune != nil {
-		o.tune(cfg)
+	if tune != nil {
+		tune(cfg)
 	}
-	if o.beforeServe != nil {
-		o.beforeServe(srv)
-	}
+	return cfg
+}
 
-	r := &rig{t: t, ari: srv, cfg: cfg, draining: make(chan struct{}), served: make(chan error, 1)}
-	at := o.at
+// startServe runs the server in this process, its schedule read at at,
+// and waits until it has connected to ARI and listed the channels it may
+// take over.
+func (r *rig) startServe(at time.Time) {
+	t, cfg := r.t, r.cfg
+	t.Helper()
+	if at.IsZero() {
+		at = mondayMorning
+	}
+	listings := r.appListings()
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stopServe = cancel
 	started := make(chan string, 1)
@@ -159,6 +190,14 @@ func startRigWith(t testing.TB, o rigOptions) *rig {
 		}
 	})
 
+	r.waitConnected(listings)
+}
+
+// waitConnected waits until a server has connected to ARI and listed the
+// channels in its application (after the listings seen before it started).
+func (r *rig) waitConnected(listings int) {
+	t, srv, cfg := r.t, r.ari, r.cfg
+	t.Helper()
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
 	if err := srv.WaitAppConnected(wctx, cfg.ARI.Application); err != nil {
@@ -169,21 +208,12 @@ func startRigWith(t testing.TB, o rigOptions) *rig {
 	// that is done, so each call arrives through its StasisStart as calls do
 	// in normal operation; a call arriving during the listing is covered by
 	// the telephony package's tests.
-	for !slices.ContainsFunc(srv.Requests(), func(rq aritest.RequestRecord) bool {
-		return rq.Method == http.MethodGet && rq.Path == "/applications/"+cfg.ARI.Application
-	}) {
+	for r.appListings() <= listings {
 		if wctx.Err() != nil {
 			t.Fatal("the app never listed the channels in its application after connecting")
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	pool, err := store.Open(context.Background(), dbURL, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	r.pool = pool
-	return r
 }
 
 // waitServed waits for serve to return (after shutdown) and returns its error.

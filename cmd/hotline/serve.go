@@ -87,6 +87,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		MaxCallDuration: cfg.Calls.MaxCallDuration, RecordingFormat: cfg.Calls.RecordingFormat,
 		BusyPrompt: busyPrompt,
 	}, records, telephony.NewMetrics(reg), log.With("component", "ari"), svc.handleCall)
+	// A call found in Stasis after a restart goes on under its record.
+	app.TakeOverWith(callrecord.NewHistory(pool))
 	if err := svc.attachTelephony(app, records); err != nil {
 		return err
 	}

@@ -62,13 +62,23 @@ type services struct {
 	queueCalls *queuecall.Service
 
 	flow *ivr.Flow
+
+	// loaded is closed once the stored state calls are routed by (the
+	// schedule's exceptions and override, the duty roster, the operators
+	// and their presence) has replaced the config's.
+	loaded chan struct{}
 }
+
+// stateWait bounds how long a call waits, unanswered, for the stored state
+// at start-up: with PostgreSQL away the call is routed by the config's
+// schedule rather than kept waiting.
+const stateWait = 10 * time.Second
 
 func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*services, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &services{cfg: cfg, domain: d, log: log, now: now, reg: reg}
+	s := &services{cfg: cfg, domain: d, log: log, now: now, reg: reg, loaded: make(chan struct{})}
 	store := pgstore.New(pool, log.With("component", "appeals"))
 	var err error
 	s.appeals, err = appeals.NewService(d.appeals, appeals.Deps{
@@ -192,6 +202,9 @@ const busyPrompt ivr.Media = "sound:hotline/line-busy"
 // handleCall is where every resident's call starts (one goroutine per call):
 // the working-hours state picks the menu's entry node and the menu takes over.
 func (s *services) handleCall(ctx context.Context, call *telephony.Call) {
+	if !s.waitForState(ctx, call) {
+		return
+	}
 	// Operators' feature codes (*41 log in, …) arrive as Stasis(hotline,feature,<name>).
 	if args := call.Args(); len(args) >= 2 && args[0] == "feature" && s.queueCalls != nil {
 		s.queueCalls.HandleFeature(ctx, call, args[1])
@@ -201,14 +214,89 @@ func (s *services) handleCall(ctx context.Context, call *telephony.Call) {
 		call.Log().Info("caller gone before answer", "err", err)
 		return
 	}
+	if past := call.Past(); past != nil && s.resume(ctx, call, past) {
+		return
+	}
+	start, state := s.route(call)
+	if err := s.flow.Run(ctx, call, start, state); err != nil {
+		call.Log().Error("menu ended with an error", "err", err)
+	}
+}
+
+// waitForState holds a call that arrives (or is taken over) at start-up
+// until the stored state it is routed by is loaded, at most stateWait;
+// false when the call ended meanwhile.
+func (s *services) waitForState(ctx context.Context, call *telephony.Call) bool {
+	select {
+	case <-s.loaded:
+		return true
+	default:
+	}
+	t := time.NewTimer(stateWait)
+	defer t.Stop()
+	select {
+	case <-s.loaded:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		call.Log().Warn("the stored schedule, roster and operators are not loaded yet; routing by the config", "waited", stateWait)
+		call.Note(ivr.Step{Kind: "state_not_loaded", Detail: map[string]string{"waited": stateWait.String()}})
+		return true
+	}
+}
+
+// route picks the menu's entry node by the working-hours state now.
+func (s *services) route(call *telephony.Call) (string, ivr.ScheduleState) {
+	decision, state := s.scheduleState()
+	start := s.routeFor(decision.State)
+	call.Note(ivr.Step{Kind: "route", Node: start, Detail: map[string]string{"state": string(decision.State), "rule": decision.Rule}})
+	return start, state
+}
+
+// scheduleState is the working-hours state now, as the menu needs it.
+func (s *services) scheduleState() (schedule.Decision, ivr.ScheduleState) {
 	now := s.now()
 	decision := s.domain.schedule.State(now)
 	nextOpen, _ := s.domain.schedule.NextOpen(now)
-	start := s.routeFor(decision.State)
-	call.Note(ivr.Step{Kind: "route", Node: start, Detail: map[string]string{"state": string(decision.State), "rule": decision.Rule}})
-	if err := s.flow.Run(ctx, call, start, ivr.ScheduleState{State: string(decision.State), NextOpen: nextOpen}); err != nil {
+	return decision, ivr.ScheduleState{State: string(decision.State), NextOpen: nextOpen}
+}
+
+// resume continues a call a previous controller left (the server was
+// restarted, or this one took over from it) from where its record says it
+// was: in the menu at its node, in a queue with its place and join time,
+// or talking to an operator. False when the record says too little (the
+// call never reached the menu): it is then routed as a new call.
+func (s *services) resume(ctx context.Context, call *telephony.Call, past *callrecord.PastCall) bool {
+	if past.Outcome == ivr.OutcomeSOSEscalated {
+		// The card is open and the escalation engine goes on by itself
+		// (its state is stored): the caller has heard their number.
+		call.Note(ivr.Step{Kind: "taken_over", Detail: map[string]string{"outcome": past.Outcome}})
+		_ = call.Play(ctx, false, ivr.Prompt("goodbye"))
+		return true
+	}
+	steps := make([]ivr.Step, len(past.Steps))
+	for i, st := range past.Steps {
+		steps[i] = ivr.Step{Kind: st.Kind, Node: st.Node, Detail: st.Detail}
+	}
+	at := ivr.ResumptionFrom(steps)
+	if s.queueCalls != nil {
+		if stay, ok := queuecall.StayOf(past.Steps); ok {
+			at.Queue, at.Priority = stay.Queue, stay.Priority
+			s.queueCalls.ResumeStay(call.ID(), stay)
+			defer s.queueCalls.DropStay(call.ID())
+		}
+	}
+	if at.Node == "" {
+		return false
+	}
+	_, state := s.scheduleState()
+	call.Note(ivr.Step{Kind: "taken_over", Node: at.Node, Detail: map[string]string{"queue": at.Queue}})
+	call.Log().Info("continuing a call taken over", "node", at.Node, "queue", at.Queue)
+	if err := s.flow.Resume(ctx, call, at, state); err != nil {
 		call.Log().Error("menu ended with an error", "err", err)
 	}
+	return true
 }
 
 func (s *services) routeFor(st schedule.State) string {
@@ -250,6 +338,9 @@ func (s *services) runBackground(ctx context.Context, migrated <-chan struct{}) 
 	retry(ctx, s.log, "load schedule exceptions", s.scheduleMgr.Load)
 	if s.dispatcher != nil {
 		retry(ctx, s.log, "load operators", s.loadOperators)
+	}
+	if ctx.Err() == nil {
+		close(s.loaded)
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)

@@ -12,6 +12,10 @@ type JoinRequest struct {
 	CallerNumber string
 	Queue        string
 	Priority     int // higher first: SOS before everyone else
+	// JoinedAt is when the caller first joined, for a call a restarted
+	// controller takes over: they keep their place ahead of everyone who
+	// joined later, and max_wait counts from then. Zero: now.
+	JoinedAt time.Time
 }
 
 // Offer is one operator's phone ringing for one caller. The adapter that
@@ -139,26 +143,76 @@ func (d *Dispatcher) Join(req JoinRequest) (*Waiter, error) {
 		d.metrics.turnedAway(q.cfg.Name, "full")
 		return nil, ErrQueueFull
 	}
-	d.seq++
-	w := &Waiter{d: d, req: req, q: q, seq: d.seq, joinedAt: d.clock.Now(),
-		offerSig: make(chan struct{}, 1), eventSig: make(chan struct{}, 1)}
+	w := d.newWaiterLocked(req, q)
 	d.insertWaitingLocked(w)
-	d.calls[req.CallID] = w
 	q.stats.Joined++
 	d.metrics.joined(q.cfg.Name)
 	if q.cfg.MaxWait > 0 {
-		w.armMaxWaitLocked(q.cfg.MaxWait)
+		// A caller taken over after a restart has waited already.
+		w.armMaxWaitLocked(max(q.cfg.MaxWait-d.clock.Now().Sub(w.joinedAt), time.Millisecond))
 	}
 	d.dispatchLocked()
 	return w, nil
 }
 
-// insertWaitingLocked puts a caller in line: by priority, then by arrival
-// (seq), so a caller put back keeps the place they had.
+func (d *Dispatcher) newWaiterLocked(req JoinRequest, q *queueState) *Waiter {
+	d.seq++
+	joined := req.JoinedAt
+	if now := d.clock.Now(); joined.IsZero() || joined.After(now) {
+		joined = now
+	}
+	w := &Waiter{d: d, req: req, q: q, seq: d.seq, joinedAt: joined,
+		offerSig: make(chan struct{}, 1), eventSig: make(chan struct{}, 1)}
+	d.calls[req.CallID] = w
+	return w
+}
+
+// Reattach gives back a conversation that a restarted controller found in
+// Asterisk: the caller was answered by operatorID at answeredAt and is
+// still talking. The operator is on that call again (offered nothing until
+// Release, then wrap-up as after any call). The operator must be known and
+// free of any other call; their presence (logged in, paused) is what was
+// restored for them.
+func (d *Dispatcher) Reattach(req JoinRequest, operatorID string, answeredAt time.Time) (*Waiter, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	q, ok := d.queues[req.Queue]
+	if !ok {
+		return nil, ErrUnknownQueue
+	}
+	if _, dup := d.calls[req.CallID]; dup || req.CallID == "" {
+		return nil, &FieldError{Field: "call_id", Value: req.CallID, Problem: "empty or already in a queue"}
+	}
+	op, ok := d.ops[operatorID]
+	if !ok {
+		return nil, ErrUnknownOperator
+	}
+	if op.call != nil || op.offer != nil {
+		return nil, &FieldError{Field: "operator_id", Value: operatorID, Problem: "already ringing or on another call"}
+	}
+	w := d.newWaiterLocked(req, q)
+	now := d.clock.Now()
+	if answeredAt.IsZero() || answeredAt.After(now) {
+		answeredAt = now
+	}
+	w.status, w.op, w.answeredAt = connected, op, answeredAt
+	op.activity, op.call, op.answered = OnCall, w, answeredAt
+	d.noteLocked(op)
+	d.publishLocked(OperatorEvent{Kind: EventConnected, OperatorID: op.def.ID, State: OnCall, Online: op.online, Call: w.info()})
+	d.log.Info("conversation taken over after a restart", "call", req.CallID, "operator", operatorID, "queue", req.Queue)
+	return w, nil
+}
+
+// insertWaitingLocked puts a caller in line: by priority, then by when they
+// joined, then by arrival (seq), so a caller put back keeps the place they
+// had and one taken over after a restart keeps theirs.
 func (d *Dispatcher) insertWaitingLocked(w *Waiter) {
 	i, _ := slices.BinarySearchFunc(d.waiting, w, func(a, b *Waiter) int {
 		if a.req.Priority != b.req.Priority {
 			return b.req.Priority - a.req.Priority
+		}
+		if c := a.joinedAt.Compare(b.joinedAt); c != 0 {
+			return c
 		}
 		return int(a.seq - b.seq)
 	})

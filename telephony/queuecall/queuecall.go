@@ -22,6 +22,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slobozhanske/hotline/ivr"
@@ -92,6 +93,10 @@ type Config struct {
 type Telephony interface {
 	Originate(ctx context.Context, req telephony.OriginateRequest) (*telephony.Leg, error)
 	NewBridge(ctx context.Context, purpose string) (*telephony.Bridge, error)
+	// AdoptLeg and AdoptBridge take over a conversation's leg and bridge
+	// that a previous controller left (see telephony's takeover.go).
+	AdoptLeg(ctx context.Context, channelID, endpoint string) (*telephony.Leg, error)
+	AdoptBridge(id string) (*telephony.Bridge, error)
 }
 
 // Ratings stores a caller's post-call rating (*callrecord.Writer).
@@ -106,6 +111,9 @@ type Service struct {
 	cfg     Config
 	ratings Ratings
 	log     *slog.Logger
+
+	mu    sync.Mutex
+	stays map[string]Stay // calls taken over, by call id: where each was (ResumeStay)
 }
 
 var _ ivr.Queues = (*Service)(nil)
@@ -146,7 +154,7 @@ func New(app Telephony, d *queue.Dispatcher, cfg Config, ratings Ratings, log *s
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{app: app, d: d, cfg: cfg, ratings: ratings, log: log}
+	return &Service{app: app, d: d, cfg: cfg, ratings: ratings, log: log, stays: map[string]Stay{}}
 }
 
 // EndpointState passes Asterisk's endpoint state changes to the dispatcher

@@ -46,7 +46,16 @@ type answeredLeg struct {
 // serve runs one stay in a queue. next names the queue the caller was
 // transferred to, if any.
 func (s *Service) serve(ctx context.Context, call *telephony.Call, name string, priority ivr.Priority) (res ivr.QueueResult, next string, err error) {
-	w, err := s.d.Join(queue.JoinRequest{CallID: call.ID(), CallerNumber: call.CallerNumber(), Queue: name, Priority: int(priority)})
+	stay, resumed := s.takeStay(call.ID(), name)
+	if resumed && stay.Talking() {
+		return s.resumeConversation(ctx, call, stay)
+	}
+	req := queue.JoinRequest{CallID: call.ID(), CallerNumber: call.CallerNumber(), Queue: name, Priority: int(priority)}
+	start := time.Now()
+	if resumed {
+		req.JoinedAt, req.Priority, start = stay.JoinedAt, int(stay.Priority), stay.JoinedAt
+	}
+	w, err := s.d.Join(req)
 	switch {
 	case errors.Is(err, queue.ErrQueueFull):
 		note(call, name, "full")
@@ -57,7 +66,7 @@ func (s *Service) serve(ctx context.Context, call *telephony.Call, name string, 
 	case err != nil:
 		return ivr.QueueResult{}, "", fmt.Errorf("join queue %s: %w", name, err)
 	}
-	sess := &session{s: s, call: call, w: w, name: name, opts: s.options(name), start: time.Now(),
+	sess := &session{s: s, call: call, w: w, name: name, opts: s.options(name), start: start,
 		log: s.log.With("call", call.ID(), "queue", name), answered: make(chan answeredLeg, 4), managerDone: make(chan struct{})}
 	sess.ringCtx, sess.stopRinging = context.WithCancel(context.WithoutCancel(ctx))
 	go sess.manageOffers()
@@ -77,18 +86,22 @@ func (s *Service) serve(ctx context.Context, call *telephony.Call, name string, 
 
 	call.ClearDigits() // the menu's keys are not answers to the queue
 	call.SetOutcome(ivr.Outcome{Kind: "queued"})
-	note(call, name, "joined", "priority", strconv.Itoa(int(priority)))
-	sess.log.Info("caller joined the queue", "priority", priority, "caller", call.CallerNumber())
+	joined := []string{"priority", strconv.Itoa(req.Priority), "joined_at", start.UTC().Format(time.RFC3339Nano)}
+	if resumed {
+		joined = append(joined, "taken_over", "true")
+	}
+	note(call, name, "joined", joined...)
+	sess.log.Info("caller joined the queue", "priority", req.Priority, "caller", call.CallerNumber(), "taken_over", resumed)
 
-	res, next, outcome, err = sess.wait(ctx)
+	// A caller taken over is on hold already: no welcome again.
+	res, next, outcome, err = sess.wait(ctx, !resumed)
 	return res, next, err
 }
 
 // wait is the caller's stay: on hold until an operator answers, then the
 // conversation. An operator who is gone before the bridge sends the caller
 // back to hold (the music, without the welcome) until the next one answers.
-func (sess *session) wait(ctx context.Context) (ivr.QueueResult, string, queue.Outcome, error) {
-	welcome := true
+func (sess *session) wait(ctx context.Context, welcome bool) (ivr.QueueResult, string, queue.Outcome, error) {
 	for {
 		res, next, outcome, err := sess.hold(ctx, welcome)
 		if !errors.Is(err, errOperatorLost) {
@@ -439,8 +452,18 @@ func (sess *session) talk(ctx context.Context, a answeredLeg) (ivr.QueueResult, 
 		}
 	}
 	call.SetOutcome(outcome)
-	note(call, sess.name, "answered", "operator", operator, "waited", sess.waited())
+	// The leg, its endpoint and the bridge let a controller that takes the
+	// call over after a restart continue the conversation (StayOf).
+	note(call, sess.name, "answered", "operator", operator, "waited", sess.waited(),
+		"leg", leg.ChannelID(), "endpoint", leg.Endpoint, "bridge", bridge.ID)
 	log.Info("caller connected to operator", "waited", sess.waited())
+	return sess.converse(ctx, leg, bridge, res, log)
+}
+
+// converse is the conversation between the caller and the operator on leg,
+// until one of them hangs up or the call is transferred.
+func (sess *session) converse(ctx context.Context, leg *telephony.Leg, bridge *telephony.Bridge, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
+	call := sess.call
 	for {
 		select {
 		case <-call.Events():
@@ -453,7 +476,7 @@ func (sess *session) talk(ctx context.Context, a answeredLeg) (ivr.QueueResult, 
 			if leg.HungUp() {
 				return sess.operatorHungUpFirst(ctx, bridge, res, log)
 			}
-		case <-sess.w.Events():
+		case <-sess.waiterEvents():
 			var transfer *queue.Event
 			for _, ev := range sess.w.TakeEvents() {
 				switch {
@@ -468,11 +491,11 @@ func (sess *session) talk(ctx context.Context, a answeredLeg) (ivr.QueueResult, 
 			if transfer != nil {
 				bridge.Destroy()
 				leg.Hangup()
-				sess.w.Release()
+				sess.release()
 				return sess.onEvent(*transfer, true)
 			}
 		case <-ctx.Done():
-			return res, "", queue.OutcomeAnswered, fmt.Errorf("talking to operator %s: %w", operator, ctx.Err())
+			return res, "", queue.OutcomeAnswered, fmt.Errorf("talking to operator %s: %w", res.Operator, ctx.Err())
 		}
 	}
 }
@@ -533,7 +556,7 @@ func (sess *session) connectFailed(ctx context.Context, res ivr.QueueResult, err
 
 func (sess *session) callerHungUpFirst(leg *telephony.Leg, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
 	leg.Hangup()
-	sess.w.Release() // the operator wraps up
+	sess.release() // the operator wraps up
 	note(sess.call, sess.name, "ended", "by", "caller")
 	log.Info("conversation ended by the caller")
 	return res, "", queue.OutcomeAnswered, nil
@@ -541,7 +564,7 @@ func (sess *session) callerHungUpFirst(leg *telephony.Leg, res ivr.QueueResult, 
 
 // operatorHungUpFirst: the caller hears a goodbye, and may rate the call.
 func (sess *session) operatorHungUpFirst(ctx context.Context, bridge *telephony.Bridge, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
-	sess.w.Release()
+	sess.release()
 	bridge.Destroy() // the caller leaves the bridge and stays in the app
 	call, p := sess.call, sess.s.cfg.Prompts
 	note(call, sess.name, "ended", "by", "operator")
@@ -554,6 +577,24 @@ func (sess *session) operatorHungUpFirst(ctx context.Context, bridge *telephony.
 	}
 	_ = call.Play(ctx, false, p.Goodbye)
 	return res, "", queue.OutcomeAnswered, nil
+}
+
+// release frees the operator of the conversation (to wrap up). A
+// conversation taken over that the dispatcher could not take back has no
+// waiter.
+func (sess *session) release() {
+	if sess.w != nil {
+		sess.w.Release()
+	}
+}
+
+// waiterEvents signals the dispatcher's word for the caller (never, when
+// there is no waiter).
+func (sess *session) waiterEvents() <-chan struct{} {
+	if sess.w == nil {
+		return nil
+	}
+	return sess.w.Events()
 }
 
 func (sess *session) rate(ctx context.Context) {
