@@ -72,8 +72,9 @@ type App struct {
 	cancelCalls context.CancelFunc
 	wg          sync.WaitGroup
 
-	history CallHistory // open records of calls to take over (TakeOverWith)
-	orphans orphans     // legs and bridges left by a previous controller
+	history  CallHistory                                    // open records of calls to take over (TakeOverWith)
+	onListed func(ctx context.Context, channelIDs []string) // after each listing of the app's channels (OnListed)
+	orphans  orphans                                        // legs and bridges left by a previous controller
 
 	mu       sync.Mutex
 	owners   map[string]*Channel // every channel we own, calls and legs, by channel id
@@ -357,9 +358,9 @@ func (a *App) refuse(ctx context.Context, c *Call) {
 // over as new calls, except our own outbound legs, which are hung up.
 func (a *App) readopt(ctx context.Context) {
 	a.syncEndpoints(ctx)
-	ids, err := a.rest.appChannels(ctx, a.cfg.Application)
-	if err != nil {
-		a.log.Error("re-adopt: cannot list the app's channels", "err", err)
+	ids, listErr := a.rest.appChannels(ctx, a.cfg.Application)
+	if listErr != nil {
+		a.log.Error("re-adopt: cannot list the app's channels", "err", listErr)
 		ids = nil
 	}
 	a.mu.Lock()
@@ -401,6 +402,9 @@ func (a *App) readopt(ctx context.Context) {
 	a.holdOrphans(legs, bridges)
 	for _, u := range callers {
 		a.adoptUnowned(ctx, u)
+	}
+	if a.onListed != nil && listErr == nil {
+		go a.onListed(a.callsCtx, ids)
 	}
 }
 

@@ -32,6 +32,13 @@ type CallHistory interface {
 // records in h. Without it (h nil) such calls start afresh. Call it before Run.
 func (a *App) TakeOverWith(h CallHistory) { a.history = h }
 
+// OnListed registers fn to learn, after each (re)connect, which channels
+// Asterisk has in the application, once the calls among them have been
+// taken over: records of calls not among them ended unseen
+// (callrecord.Writer.CloseOrphans). fn runs on its own goroutine. Call it
+// before Run.
+func (a *App) OnListed(fn func(ctx context.Context, channelIDs []string)) { a.onListed = fn }
+
 // ErrNotOrphan is returned by AdoptLeg and AdoptBridge for a channel or
 // bridge that no controller left behind (or that someone claimed already).
 var ErrNotOrphan = errors.New("not left behind by a previous controller")

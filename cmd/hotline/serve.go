@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -87,8 +88,22 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		MaxCallDuration: cfg.Calls.MaxCallDuration, RecordingFormat: cfg.Calls.RecordingFormat,
 		BusyPrompt: busyPrompt,
 	}, records, telephony.NewMetrics(reg), log.With("component", "ari"), svc.handleCall)
-	// A call found in Stasis after a restart goes on under its record.
+	// A call found in Stasis after a restart goes on under its record; the
+	// records of calls that ended while no server watched are closed.
 	app.TakeOverWith(callrecord.NewHistory(pool))
+	startedAt := time.Now()
+	var orphansClosed atomic.Bool
+	app.OnListed(func(ctx context.Context, live []string) {
+		if orphansClosed.Load() {
+			return
+		}
+		// Until it succeeds (the database may be away), again at the next (re)connect.
+		if _, err := records.CloseOrphans(ctx, live, startedAt); err != nil {
+			log.Warn("cannot close the call records an earlier run left open; will retry after the next ARI connect", "err", err)
+			return
+		}
+		orphansClosed.Store(true)
+	})
 	if err := svc.attachTelephony(app, records); err != nil {
 		return err
 	}

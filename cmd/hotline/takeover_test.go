@@ -199,12 +199,25 @@ func TestCallsInProgressWhenTheControllerIsKilledAreTakenOverWhereTheyWere(t *te
 	})
 	waitingHeard := len(waiting.HeardURIs())
 	menuHeard := len(inMenu.HeardURIs())
+	// And one who hangs up while no controller is up.
+	gone := r.dial(ctx, "+380501110009")
+	if _, err := gone.WaitForPlayback(ctx, "sound:hotline/main-menu"); err != nil {
+		t.Fatal(err)
+	}
+	r.until(ctx, "the last caller's record is written", func() bool {
+		_, err := readRecord(ctx, r.pool, gone.ChannelID(), false)
+		return err == nil
+	})
 
 	first.crash()
 	if err := waitNotConnected(ctx, r.ari, r.cfg.ARI.Application); err != nil {
 		t.Fatal(err)
 	}
+	_ = gone.Hangup()
 	r.startServe(mondayMorning)
+	if rec := r.waitRecord(ctx, gone.ChannelID()); rec.outcome != "end_not_recorded" {
+		t.Errorf("the record of a call that ended while no server watched: outcome %q, want end_not_recorded", rec.outcome)
+	}
 
 	// The caller in the menu hears the information node's question again,
 	// not the greeting.
