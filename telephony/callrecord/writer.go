@@ -208,7 +208,9 @@ const DefaultStallAfter = 30 * time.Second
 
 // Stalled is the writer's readiness: an error when its oldest pending write
 // has waited longer than limit or its writes have been failing that long
-// (the database refuses or cannot be reached), nil otherwise.
+// (the database is away, or slow, or a lock holds the writes), nil
+// otherwise. A write the database refuses for good does not stall it: it
+// is dropped (see the package comment).
 func (w *Writer) Stalled(limit time.Duration) error {
 	if err := w.box.Stalled(limit); err != nil {
 		return fmt.Errorf("call records not being written: %w", err)
