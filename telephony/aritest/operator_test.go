@@ -97,8 +97,14 @@ func TestOriginateOperatorAndBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The application was subscribed to the bridge only through its
-	// channels: once they left, BridgeDestroyed does not reach it (trace 09).
-	ec.mustWait(ctx, "ChannelLeftBridge", "")
+	// channels: once they have left, BridgeDestroyed does not reach it
+	// (trace 09).
+	ec.mustWait(ctx, "ChannelLeftBridge", res.ChannelID())
+	for _, typ := range ec.types("") {
+		if typ == "BridgeDestroyed" {
+			t.Errorf("BridgeDestroyed reached an application not subscribed to the bridge")
+		}
+	}
 	if _, err := cl.Bridge().Data(ari.NewKey(ari.BridgeKey, "call-1")); code(err) != 404 {
 		t.Fatalf("deleted bridge: %v", err)
 	}
