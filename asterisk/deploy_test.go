@@ -24,6 +24,9 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/slobozhanske/hotline/config"
+	"github.com/slobozhanske/hotline/telephony/sipprobe"
 )
 
 // --- locating and loading the files ----------------------------------------
@@ -1307,5 +1310,408 @@ func TestEntrypointRefusesMissingSecrets(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(stderr, "ASTERISK_ARI_PASSWORD") {
 		t.Errorf("a password with ';' (a comment in Asterisk's config) was accepted: %v\n%s", err, stderr)
+	}
+}
+
+// --- capacity, modules and the server's probes (issue 10) ---------------------------
+
+// rtpRange is rtp.conf's rtpstart–rtpend.
+func rtpRange(t *testing.T) (int, int) {
+	t.Helper()
+	rtp := section(t, conf(t, "rtp.conf"), "general")
+	start, err1 := strconv.Atoi(get(t, rtp, "rtpstart"))
+	end, err2 := strconv.Atoi(get(t, rtp, "rtpend"))
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatalf("rtp.conf: %v", err)
+	}
+	if start >= end {
+		t.Fatalf("rtp.conf: rtpstart %d is not below rtpend %d", start, end)
+	}
+	return start, end
+}
+
+// serverConfig is config/hotline.yaml as the server reads it (the config
+// package's own Load: defaults, item defaults, validation), so the checks
+// follow the real config rather than a copy of its schema.
+func serverConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(path(t, "config", "hotline.yaml"))
+	if err != nil {
+		t.Fatalf("config/hotline.yaml: %v", err)
+	}
+	return cfg
+}
+
+// rtpMargin is how many times the RTP range must hold the most legs
+// config/hotline.yaml can need at once: room for a larger burst than
+// counted, for ports Asterisk has not released yet from calls that just
+// ended, and for ports another process on the host holds.
+const rtpMargin = 2
+
+// TestRTPRangeCarriesTheConfiguredCalls: rtp.conf's range carries, with
+// rtpMargin to spare, the most call legs config/hotline.yaml allows at once.
+// Every leg holds one even port for RTP and the odd one above it for RTCP.
+// The old range 10000–10100 (about 50 legs) refused calls with 488 "Unable
+// to create RTP instance" at 60 simultaneous calls on a real Asterisk.
+func TestRTPRangeCarriesTheConfiguredCalls(t *testing.T) {
+	cfg := serverConfig(t)
+	start, end := rtpRange(t)
+	if start%2 != 0 {
+		t.Errorf("rtp.conf: rtpstart %d is odd; Asterisk puts RTP on even ports, so one port is lost", start)
+	}
+	legs := (end - start + 1) / 2
+
+	// Residents on hold: every queue full.
+	waiting := 0
+	for _, q := range cfg.Queues {
+		waiting += q.MaxLength
+	}
+	// Every configured operator talking: the resident's leg and the operator's.
+	talking := 2 * len(cfg.Operators)
+	// Every phone of the duty roster on an escalation call at once, each
+	// with its SOS caller still on the line (keep_caller_on_line) or just
+	// recorded: the caller's leg and the duty leg.
+	phones := map[string]bool{}
+	for _, shift := range cfg.Escalation.Roster {
+		for _, p := range shift.People {
+			phones[p.Phone] = true
+		}
+	}
+	escalation := 2 * len(phones)
+	// Callers still in the menu: a burst as large as the queues hold,
+	// arriving while they are full (each hears the menu before it is told so).
+	menu := waiting
+	need := waiting + talking + escalation + menu
+	t.Logf("RTP %d–%d: %d legs; at most %d needed (%d waiting, %d talking, %d escalation, %d in the menu)",
+		start, end, legs, need, waiting, talking, escalation, menu)
+	if legs < rtpMargin*need {
+		t.Errorf("rtp.conf %d–%d carries %d legs; config/hotline.yaml can need %d at once "+
+			"(%d waiting in full queues, %d talking with operators, %d on escalation calls, %d in the menu): "+
+			"widen it to at least %d ports (%d× margin), here, in docker-compose.yml and in the Dockerfile's EXPOSE",
+			start, end, legs, need, waiting, talking, escalation, menu, 2*rtpMargin*need, rtpMargin)
+	}
+}
+
+// TestRTPRangeIsPublishedExactly: docker-compose.yml publishes exactly
+// rtp.conf's range (one-to-one, UDP), the Dockerfile EXPOSEs exactly it,
+// and UDPTL (T.38) stays inside it, so no voice port is left unreachable
+// and none is opened for nothing.
+func TestRTPRangeIsPublishedExactly(t *testing.T) {
+	start, end := rtpRange(t)
+	want := fmt.Sprintf("%d-%d/udp", start, end)
+	var published []string
+	for _, p := range loadCompose(t).service(t, "asterisk").ports(t) {
+		if p.Protocol != "udp" || (p.TargetFirst == 5060 && p.TargetLst == 5060) {
+			continue
+		}
+		published = append(published, fmt.Sprintf("%d-%d:%d-%d/udp", p.HostFirst, p.HostLast, p.TargetFirst, p.TargetLst))
+	}
+	if wantPort := fmt.Sprintf("%d-%d:%d-%d/udp", start, end, start, end); !slices.Equal(published, []string{wantPort}) {
+		t.Errorf("docker-compose.yml publishes the UDP ports %q besides SIP; want exactly %q (rtp.conf)", published, wantPort)
+	}
+
+	var exposed []string
+	for _, l := range withPrefix(dockerfileLines(t, "asterisk", "Dockerfile"), "EXPOSE ") {
+		for _, p := range strings.Fields(l)[1:] {
+			if strings.HasSuffix(p, "/udp") && p != "5060/udp" {
+				exposed = append(exposed, p)
+			}
+		}
+	}
+	if !slices.Equal(exposed, []string{want}) {
+		t.Errorf("asterisk/Dockerfile EXPOSEs the UDP ports %q besides SIP; want exactly %q (rtp.conf)", exposed, want)
+	}
+
+	udptl := section(t, conf(t, "udptl.conf"), "general")
+	first, err1 := strconv.Atoi(get(t, udptl, "udptlstart"))
+	last, err2 := strconv.Atoi(get(t, udptl, "udptlend"))
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatalf("udptl.conf: %v", err)
+	}
+	if first < start || last > end || first > last {
+		t.Errorf("udptl.conf %d–%d is not inside the published range %d–%d", first, last, start, end)
+	}
+}
+
+// moduleConfig is a configuration file a part of Asterisk reads when it
+// loads.
+type moduleConfig struct {
+	module  string // "res_pjsip.so"; "core" for Asterisk's core, which always loads
+	pkg     string // the Alpine package that installs the module
+	file    string
+	absence string // what Asterisk does when the file is missing
+}
+
+// moduleConfigs is every module of the image that reads a config file and
+// that this deployment has to account for. The first group is what the real
+// Asterisk 22.10.1 of issue 10 logged at start with the configuration of
+// this directory, one ERROR line per missing file ("… .conf not found",
+// five times for pjsip_wizard.conf; res_pjsip_notify and res_prometheus then
+// declined to load). The second group is what the hotline itself relies on;
+// ccss.conf is read by the core too, which only warns without it. A module
+// added to the image, or an ERROR line seen on a new Asterisk, gets a line
+// here.
+var moduleConfigs = []moduleConfig{
+	{"core", "asterisk", "acl.conf", "ERROR (named ACLs)"},
+	{"core", "asterisk", "cel.conf", "ERROR (channel event logging)"},
+	{"core", "asterisk", "features.conf", "ERROR (call features)"},
+	{"core", "asterisk", "udptl.conf", "ERROR (T.38)"},
+	{"res_pjproject.so", "asterisk", "pjproject.conf", "ERROR"},
+	{"res_prometheus.so", "asterisk", "prometheus.conf", "ERROR, declines to load"},
+	{"res_pjsip_notify.so", "asterisk", "pjsip_notify.conf", "ERROR, declines to load"},
+	{"res_pjsip_config_wizard.so", "asterisk", "pjsip_wizard.conf", "ERROR, five times"},
+	{"chan_websocket.so", "asterisk", "chan_websocket.conf", "ERROR"},
+	{"res_websocket_client.so", "asterisk", "websocket_client.conf", "ERROR"},
+
+	{"core", "asterisk", "ccss.conf", "WARNING (call completion defaults)"},
+	{"core", "asterisk", "asterisk.conf", "starts with built-in directories"},
+	{"core", "asterisk", "modules.conf", "loads nothing but the core"},
+	{"core", "asterisk", "logger.conf", "logs to the console only, with defaults"},
+	{"core", "asterisk", "http.conf", "no web server: no ARI"},
+	{"core", "asterisk", "indications.conf", "no Ukrainian tones"},
+	{"core", "asterisk", "cdr.conf", "writes CDRs"},
+	{"res_pjsip.so", "asterisk", "pjsip.conf", "no SIP"},
+	{"res_ari.so", "asterisk", "ari.conf", "no ARI"},
+	{"res_rtp_asterisk.so", "asterisk", "rtp.conf", "RTP on 5000–31000, unpublished"},
+	{"res_musiconhold.so", "asterisk", "musiconhold.conf", "no hold music"},
+	{"pbx_config.so", "asterisk", "extensions.conf", "no dialplan"},
+}
+
+// imageModules is what asterisk/Dockerfile installs and modules.conf loads.
+type imageModules struct {
+	packages map[string]bool // apk packages installed
+	disabled map[string]bool // modules a source build leaves out (menuselect --disable)
+	autoload bool
+	load     map[string]bool // load => / preload =>
+	noload   map[string]bool
+}
+
+func readImageModules(t *testing.T) imageModules {
+	t.Helper()
+	im := imageModules{packages: map[string]bool{}, disabled: map[string]bool{}, load: map[string]bool{}, noload: map[string]bool{}}
+	for _, l := range withPrefix(dockerfileLines(t, "asterisk", "Dockerfile"), "RUN ") {
+		f := strings.Fields(l)
+		for i := 0; i+1 < len(f); i++ {
+			switch {
+			case f[i] == "apk" && f[i+1] == "add":
+				for _, p := range f[i+2:] {
+					if p == "&&" || p == ";" {
+						break
+					}
+					if !strings.HasPrefix(p, "-") {
+						im.packages[p] = true
+					}
+				}
+			case strings.HasSuffix(f[i], "menuselect") && f[i+1] != "":
+				// A source build: "menuselect/menuselect --disable res_x …".
+				for j := i + 1; j+1 < len(f); j++ {
+					if f[j] == "--disable" {
+						im.disabled[f[j+1]+".so"] = true
+					}
+				}
+			}
+		}
+	}
+	mods := section(t, conf(t, "modules.conf"), "modules")
+	im.autoload = get(t, mods, "autoload") == "yes"
+	for _, l := range mods.Lines {
+		switch l.Key {
+		case "load", "preload", "require", "preload-require":
+			im.load[l.Value] = true
+		case "noload":
+			im.noload[l.Value] = true
+		}
+	}
+	return im
+}
+
+// loads reports whether the image runs the module.
+func (im imageModules) loads(m moduleConfig) bool {
+	if !im.packages[m.pkg] || im.disabled[m.module] {
+		return false
+	}
+	return m.module == "core" || im.load[m.module] || (im.autoload && !im.noload[m.module])
+}
+
+// TestEveryLoadedModuleHasItsConfig: Asterisk starts without an ERROR line
+// from the shipped configuration: every module of moduleConfigs that the
+// image installs and modules.conf loads has its file in this directory
+// (which the entrypoint renders into /etc/asterisk), and the rest are
+// noload'ed.
+func TestEveryLoadedModuleHasItsConfig(t *testing.T) {
+	im := readImageModules(t)
+	if !im.packages["asterisk"] {
+		t.Fatalf("asterisk/Dockerfile does not install the asterisk package (installs %v); update moduleConfigs for the new build", im.packages)
+	}
+	for mod := range im.noload {
+		if !strings.HasSuffix(mod, ".so") {
+			t.Errorf("modules.conf: noload => %s is not a module file name (….so)", mod)
+		}
+	}
+	for _, m := range moduleConfigs {
+		_, err := os.Stat(path(t, "asterisk", m.file))
+		shipped := err == nil
+		switch loads := im.loads(m); {
+		case loads && !shipped && m.module == "core":
+			t.Errorf("Asterisk's core reads %s, which asterisk/ lacks: ship it (without it: %s)", m.file, m.absence)
+		case loads && !shipped:
+			t.Errorf("%s loads (modules.conf) and reads %s, which asterisk/ lacks: ship it or noload the module (without it: %s)", m.module, m.file, m.absence)
+		case loads:
+			if _, err := parseConf(path(t, "asterisk", m.file)); err != nil {
+				t.Errorf("%s reads %s: %v", m.module, m.file, err)
+			}
+		case m.module == "core":
+			t.Errorf("the core does not load? (%s, %v)", m.file, im.packages)
+		default:
+			t.Logf("%s is not loaded; %s not needed", m.module, m.file)
+		}
+	}
+	// The configuration of a module that does not load would mislead whoever
+	// reads this directory.
+	for _, m := range moduleConfigs {
+		if _, err := os.Stat(path(t, "asterisk", m.file)); err == nil && !im.loads(m) {
+			t.Errorf("asterisk/%s is shipped but %s is noload'ed", m.file, m.module)
+		}
+	}
+}
+
+// TestShippedConfigsAreWellFormed: every asterisk/*.conf parses (sections,
+// key = value lines, templates defined before use), and every one is read
+// by a module of moduleConfigs, so no file sits here that nothing reads.
+func TestShippedConfigsAreWellFormed(t *testing.T) {
+	files, err := filepath.Glob(path(t, "asterisk", "*.conf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no asterisk/*.conf: %v", err)
+	}
+	read := map[string]bool{}
+	for _, m := range moduleConfigs {
+		read[m.file] = true
+	}
+	for _, f := range files {
+		if _, err := parseConf(f); err != nil {
+			t.Error(err)
+		}
+		if !read[filepath.Base(f)] {
+			t.Errorf("asterisk/%s: no module of moduleConfigs reads it", filepath.Base(f))
+		}
+	}
+}
+
+// TestAsteriskMetricsReachPrometheus: res_prometheus serves Asterisk's
+// metrics on the web server of http.conf (the one that carries ARI), and the
+// stack's Prometheus scrapes them there.
+func TestAsteriskMetricsReachPrometheus(t *testing.T) {
+	prom := section(t, conf(t, "prometheus.conf"), "general")
+	if v := get(t, prom, "enabled"); v != "yes" {
+		t.Errorf("prometheus.conf enabled = %q, want yes", v)
+	}
+	uri := "metrics"
+	if v, ok := prom.Get("uri"); ok {
+		uri = v
+	}
+	if _, ok := prom.Get("auth_username"); ok {
+		t.Error("prometheus.conf sets auth_username; deploy/prometheus.yml would need the credentials")
+	}
+	http := section(t, conf(t, "http.conf"), "general")
+	if v := get(t, http, "enabled"); v != "yes" {
+		t.Errorf("http.conf enabled = %q: res_prometheus has no web server to serve on", v)
+	}
+	if p, _ := http.Get("prefix"); p != "" {
+		uri = strings.Trim(p, "/") + "/" + uri
+	}
+	target := "asterisk:" + get(t, http, "bindport")
+
+	var cfg struct {
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			MetricsPath   string `yaml:"metrics_path"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	data, err := os.ReadFile(path(t, "deploy", "prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("deploy/prometheus.yml: %v", err)
+	}
+	found := false
+	for _, sc := range cfg.ScrapeConfigs {
+		for _, st := range sc.StaticConfigs {
+			if !slices.Contains(st.Targets, target) {
+				continue
+			}
+			found = true
+			mp := sc.MetricsPath
+			if mp == "" {
+				mp = "/metrics"
+			}
+			if mp != "/"+uri {
+				t.Errorf("prometheus job %s scrapes %s%s; res_prometheus serves /%s", sc.JobName, target, mp, uri)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("deploy/prometheus.yml does not scrape Asterisk at %s/%s", target, uri)
+	}
+}
+
+// TestSIPProbeIsAKnownEndpoint: the server's SIP OPTIONS probe
+// (telephony/sipprobe) is identified by its From user as an endpoint of its
+// own, so Asterisk answers it instead of logging "No matching endpoint
+// found" every 30 s; the endpoint can do nothing else.
+func TestSIPProbeIsAKnownEndpoint(t *testing.T) {
+	pjsip := conf(t, "pjsip.conf")
+	ep := pjsip.Object(sipprobe.Identity, "endpoint")
+	if ep == nil {
+		t.Fatalf("pjsip.conf has no endpoint [%s] (sipprobe.Identity, the probe's From user)", sipprobe.Identity)
+	}
+	if by := strings.Split(get(t, ep, "identify_by"), ","); !slices.Contains(by, "username") {
+		t.Errorf("endpoint %s: identify_by = %q, want username (the probe's address changes with its container)", ep.Name, by)
+	}
+	order := strings.Split(get(t, section(t, pjsip, "global"), "endpoint_identifier_order"), ",")
+	if !slices.Contains(order, "username") {
+		t.Errorf("pjsip.conf [global] endpoint_identifier_order = %q: the username identifier does not run", order)
+	}
+	// Nothing to register as, nothing to authenticate, no codec for a call.
+	for _, key := range []string{"aors", "auth", "outbound_auth", "allow"} {
+		if v, ok := ep.Get(key); ok {
+			t.Errorf("endpoint %s: %s = %q; the probe's endpoint must not take calls or registrations", ep.Name, key, v)
+		}
+	}
+	if v := get(t, ep, "disallow"); v != "all" {
+		t.Errorf("endpoint %s: disallow = %q, want all", ep.Name, v)
+	}
+	// Its context refuses whatever reaches it.
+	ctx := get(t, ep, "context")
+	steps, ok := dialplanOf(t).Contexts[ctx]
+	if !ok || len(steps) == 0 {
+		t.Fatalf("endpoint %s: context %q is not in extensions.conf", ep.Name, ctx)
+	}
+	for _, st := range steps {
+		if !strings.EqualFold(st.App, "Hangup") {
+			t.Errorf("extensions.conf:%d: [%s] runs %s(%s); it must only hang up", st.Line, ctx, st.App, st.Args)
+		}
+	}
+	// The probe in the stack targets a transport this endpoint can be reached on.
+	env := resolvedEnv(t, loadCompose(t).service(t, "hotline"), sampleVars)
+	host, port, err := net.SplitHostPort(env["HOTLINE_SIP_PROBE_TARGET"])
+	if err != nil || host != "asterisk" {
+		t.Fatalf("HOTLINE_SIP_PROBE_TARGET = %q, want asterisk:<SIP port>", env["HOTLINE_SIP_PROBE_TARGET"])
+	}
+	cfg := serverConfig(t)
+	transport := effectiveSetting(env, "HOTLINE_SIP_PROBE_TRANSPORT", cfg.SIP.ProbeTransport)
+	bound := false
+	for _, tr := range pjsip.OfType("transport") {
+		p, _ := tr.Get("protocol")
+		b, _ := tr.Get("bind")
+		if _, bp, _ := net.SplitHostPort(b); p == transport && bp == port {
+			bound = true
+		}
+	}
+	if !bound {
+		t.Errorf("the probe sends %s to port %s; pjsip.conf has no %s transport there", transport, port, transport)
 	}
 }
