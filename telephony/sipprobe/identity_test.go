@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -84,24 +85,44 @@ func TestProbeIdentifiesItselfFromTheRoutesAddress(t *testing.T) {
 	}
 }
 
-// captureHandler keeps sipgo's own log records.
+// captureHandler keeps sipgo's own log records: the message and the laddr
+// attribute, if any.
 type captureHandler struct {
 	mu   sync.Mutex
-	msgs []string
+	msgs []capturedLog
 }
+
+type capturedLog struct{ msg, laddr string }
 
 func (h *captureHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h *captureHandler) Handle(_ context.Context, r slog.Record) error {
+	c := capturedLog{msg: r.Message}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "laddr" {
+			c.laddr = a.Value.String()
+		}
+		return true
+	})
 	h.mu.Lock()
-	h.msgs = append(h.msgs, r.Message)
+	h.msgs = append(h.msgs, c)
 	h.mu.Unlock()
 	return nil
 }
 func (h *captureHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *captureHandler) WithGroup(string) slog.Handler      { return h }
 
+func (h *captureHandler) logged() []capturedLog {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.msgs)
+}
+
 // Shutting the probe down closes sipgo's UDP connection once: no "UDP ref
-// went negative" warning.
+// went negative" warning. Close returns once the socket's reader has
+// stopped (its last words, "Read listener connection stopped", are logged),
+// so everything sipgo logs about the socket is in by then; the old probe
+// let sipgo open and count a connection of its own, whose reader then
+// warned after Close had returned.
 func TestCloseLeavesNoNegativeReference(t *testing.T) {
 	h := &captureHandler{}
 	old := sip.DefaultLogger()
@@ -118,14 +139,18 @@ func TestCloseLeavesNoNegativeReference(t *testing.T) {
 	if _, err := p.Probe(ctx); err != nil {
 		t.Fatal(err)
 	}
+	laddr := p.LocalAddr().String()
 	p.Close()
-	p.Close()                          // twice is harmless
-	time.Sleep(200 * time.Millisecond) // sipgo's reader logs after the close
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, m := range h.msgs {
-		if strings.Contains(m, "negative") {
-			t.Errorf("sipgo logged %q at shutdown", m)
+	p.Close() // twice is harmless
+	logs := h.logged()
+	if !slices.ContainsFunc(logs, func(c capturedLog) bool {
+		return c.msg == "Read listener connection stopped" && c.laddr == laddr
+	}) {
+		t.Errorf("Close returned before the reader of the probe's socket %s stopped; sipgo logged %v", laddr, logs)
+	}
+	for _, c := range logs {
+		if strings.Contains(c.msg, "negative") {
+			t.Errorf("sipgo logged %q at shutdown", c.msg)
 		}
 	}
 	if _, err := p.Probe(ctx); err == nil {

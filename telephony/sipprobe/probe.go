@@ -194,28 +194,37 @@ func (p *Prober) bind() (*net.UDPAddr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bind SIP probe socket on %s: %w", ip, err)
 	}
-	p.conn, p.laddr, p.served = conn, conn.LocalAddr().(*net.UDPAddr), make(chan struct{})
+	// Requests find the socket in sipgo's connection pool, which ServeUDP
+	// adds it to before its first read: wait for that read, or the first
+	// request would open a second socket on the same address.
+	rc := &readingConn{PacketConn: conn, reading: make(chan struct{})}
+	p.conn, p.laddr, p.served = rc, conn.LocalAddr().(*net.UDPAddr), make(chan struct{})
 	go func(done chan struct{}) {
 		defer close(done)
 		// Returns when the socket is closed (Close).
-		_ = p.ua.TransportLayer().ServeUDP(conn)
+		_ = p.ua.TransportLayer().ServeUDP(rc)
 	}(p.served)
-	// Requests find the socket in sipgo's connection pool, which the reader
-	// adds it to as it starts: wait for that, or the first request would
-	// open a second socket on the same address.
-	tl := p.ua.TransportLayer()
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(time.Millisecond) {
-		if c, err := tl.GetConnection("udp", p.laddr.String()); err == nil {
-			_, _ = c.TryClose() // GetConnection took a reference
-			break
-		}
-		if time.Now().After(deadline) {
-			p.closeSocketLocked()
-			return nil, fmt.Errorf("SIP probe socket on %s did not start", ip)
-		}
+	select {
+	case <-rc.reading:
+	case <-p.served:
+		p.closeSocketLocked()
+		return nil, fmt.Errorf("SIP probe socket on %s stopped before it was read", ip)
 	}
 	p.log.Debug("SIP probe bound", "laddr", p.laddr.String(), "target", p.target.HostPort())
 	return p.laddr, nil
+}
+
+// readingConn is the probe's socket, telling when sipgo first reads it:
+// by then the socket is in sipgo's connection pool.
+type readingConn struct {
+	net.PacketConn
+	once    sync.Once
+	reading chan struct{}
+}
+
+func (c *readingConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	c.once.Do(func() { close(c.reading) })
+	return c.PacketConn.ReadFrom(b)
 }
 
 // closeSocketLocked closes the probe's socket and waits for its reader;

@@ -69,15 +69,23 @@ func TestSilentTargetIsReportedDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); p.Run(ctx, 300*time.Millisecond) }()
-	time.Sleep(700 * time.Millisecond)
-	if err := p.Status(ctx); err == nil {
+	defer p.Close()
+	if err := p.Status(context.Background()); err == nil {
+		t.Error("a target never probed is reported up")
+	}
+	// One probe, with the deadline Run gives each: no answer is an error.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if res, err := p.Probe(ctx); err == nil {
+		t.Errorf("a target that never answers answered: %+v", res)
+	}
+	// Run reports what its probe found and stops with its context.
+	rctx, rcancel := context.WithCancel(context.Background())
+	rcancel()
+	p.Run(rctx, 300*time.Millisecond)
+	if err := p.Status(rctx); err == nil {
 		t.Error("a target that never answers is reported up")
 	}
-	cancel()
-	<-done
 }
 
 func TestBadTargetIsAClearError(t *testing.T) {
