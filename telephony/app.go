@@ -223,14 +223,13 @@ func targetChannel(uri string) []string {
 }
 
 func (a *App) onStasisStart(e *ari.StasisStart, now time.Time) {
-	a.startCall(e, now, false, nil)
+	a.startCall(e, now, false)
 }
 
 // startCall gives a channel that entered the app a goroutine (readopted: it
 // was found in the app after a (re)connect rather than announced by
-// StasisStart; past: the record it left, to continue). A channel that
-// already has an owner gets the event instead.
-func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool, past *callrecord.PastCall) {
+// StasisStart). A channel that already has an owner gets the event instead.
+func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool) {
 	a.mu.Lock()
 	if owner, known := a.owners[e.Channel.ID]; known {
 		// A leg we originated has answered, a re-delivery, or the StasisStart
@@ -242,9 +241,6 @@ func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool, past 
 	a.metrics.callsOffered.Inc()
 	c := a.newCall(e.Channel, e.Args)
 	c.readopted = readopted
-	if past != nil {
-		c.continueRecord(past)
-	}
 	a.owners[c.channelID] = c.Channel
 	a.calls++
 	draining := a.draining
@@ -252,17 +248,56 @@ func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool, past 
 	a.mu.Unlock()
 	a.metrics.callsLive.Inc()
 
-	if past == nil {
-		a.records.Start(callrecord.Record{
-			ID: c.id, ChannelID: c.channelID, UniqueID: e.Channel.ID, CallerNumber: c.callerNumber,
-			CallerName: c.callerName, Dialed: c.dialed, ArrivedAt: time.Now(),
-		})
+	rec := callrecord.Record{
+		ID: c.id, ChannelID: c.channelID, UniqueID: e.Channel.ID, CallerNumber: c.callerNumber,
+		CallerName: c.callerName, Dialed: c.dialed, ArrivedAt: now,
 	}
+	handler := a.handler
 	if draining {
-		go a.runCall(c, a.refuse)
-		return
+		handler = a.refuse
 	}
-	go a.runCall(c, a.handler)
+	go a.runCall(c, rec, handler)
+}
+
+// historyWait bounds how long a call taken over waits for its record to be
+// read (PostgreSQL away at the restart): after that it starts afresh.
+const historyWait = 10 * time.Second
+
+// openRecord starts the call's record, or for a call taken over continues
+// the one it left. Run on the call's goroutine: the WebSocket reader never
+// waits on the database.
+func (a *App) openRecord(ctx context.Context, c *Call, rec callrecord.Record) {
+	if c.readopted && a.history != nil {
+		if past, ok := a.readHistory(ctx, c); ok {
+			c.continueRecord(&past)
+			c.log.Warn("taking over a caller without an owner; continuing the call", "caller", c.callerNumber, "args", c.args)
+			return
+		}
+		c.log.Warn("taking over a caller without an owner; starting the menu", "caller", c.callerNumber, "args", c.args)
+	}
+	a.records.Start(rec)
+}
+
+// readHistory reads the open record of a call taken over, retrying while
+// the database does not answer, at most historyWait.
+func (a *App) readHistory(ctx context.Context, c *Call) (callrecord.PastCall, bool) {
+	ctx, cancel := context.WithTimeout(ctx, historyWait)
+	defer cancel()
+	backoff := 100 * time.Millisecond
+	for {
+		past, found, err := a.history.OpenCall(ctx, c.channelID)
+		if err == nil {
+			return past, found
+		}
+		if !sleepCtx(ctx, backoff) {
+			// Its new record's writes are refused (the channel has one)
+			// without holding other calls' up, and the old record is
+			// closed as not recorded.
+			c.log.Error("cannot read the record of a call taken over; it starts afresh", "err", err)
+			return callrecord.PastCall{}, false
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
 }
 
 func (a *App) newCall(ch ari.ChannelData, args []string) *Call {
@@ -281,7 +316,7 @@ func (a *App) newCall(ch ari.ChannelData, args []string) *Call {
 
 // runCall is the goroutine that owns a call from StasisStart until the
 // channel has left the application, whatever happens in the handler.
-func (a *App) runCall(c *Call, handler Handler) {
+func (a *App) runCall(c *Call, rec callrecord.Record, handler Handler) {
 	ctx, cancel := context.WithTimeout(a.callsCtx, a.cfg.MaxCallDuration)
 	defer func() {
 		// Whether the app cut the call (shutdown grace over, longest call
@@ -324,6 +359,7 @@ func (a *App) runCall(c *Call, handler Handler) {
 		a.metrics.callsLive.Dec()
 		a.wg.Done()
 	}()
+	a.openRecord(ctx, c, rec)
 	c.log.Info("call arrived", "caller", c.callerNumber, "dialed", c.dialed, "args", c.args, "readopted", c.readopted)
 	handler(ctx, c)
 }
@@ -444,26 +480,7 @@ func (a *App) adoptUnowned(ctx context.Context, u unownedChannel) {
 		a.log.Info("re-adopt: channel not in this application's Stasis; left alone", "channel", id, "app", appName, "data", appData)
 		return
 	}
-	var past *callrecord.PastCall
-	if a.history != nil {
-		pc, found, err := a.history.OpenCall(ctx, id)
-		switch {
-		case err != nil:
-			// The call goes on from the start of the menu; the writes of its
-			// new record are refused (the channel has one) without holding
-			// other calls' records up, and the old record is closed as left
-			// open by a crash.
-			a.log.Error("re-adopt: cannot read the call's record; it starts afresh", "channel", id, "err", err)
-		case found:
-			past = &pc
-		}
-	}
-	if past != nil {
-		a.log.Warn("re-adopt: taking over a caller without an owner; continuing the call", "channel", id, "call", past.ID, "caller", data.Caller, "args", args)
-	} else {
-		a.log.Warn("re-adopt: taking over a caller without an owner; starting the menu", "channel", id, "caller", data.Caller, "args", args)
-	}
-	a.startCall(&ari.StasisStart{Channel: *data, Args: args}, time.Now(), true, past)
+	a.startCall(&ari.StasisStart{Channel: *data, Args: args}, time.Now(), true)
 }
 
 // legPrefix starts the id of every channel the app originates, so a
