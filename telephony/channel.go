@@ -67,8 +67,15 @@ func (c *Channel) absorb(d delivery) {
 	case *ari.ChannelHangupRequest:
 		if e.Channel.ID == c.channelID {
 			c.hungUp = true
-			if e.Cause != 0 {
-				c.cause = e.Cause
+			switch {
+			case e.Cause != 0:
+				c.cause, c.causeText = e.Cause, causeText(e.Cause)
+			case c.cause == 0 && !e.Soft:
+				// The far end's BYE: Asterisk 22 requests the hangup with no
+				// cause (ari-traces 02) and an incoming channel's
+				// ChannelDestroyed says 0 "Unknown" when it reaches the app
+				// at all; a BYE is a normal clearing.
+				c.cause, c.causeText = CauseNormal, causeText(CauseNormal)
 			}
 		}
 	case *ari.StasisEnd:
@@ -377,4 +384,28 @@ func (c *Channel) settle(ctx context.Context, timeout time.Duration) {
 			return
 		}
 	}
+}
+
+// causeText is Asterisk's text for the Q.850 causes a hotline call ends
+// with (ast_cause2str), for causes learnt from an event that carries none.
+func causeText(cause int) string {
+	switch cause {
+	case CauseNormal:
+		return "Normal Clearing"
+	case CauseBusy:
+		return "User busy"
+	case 18:
+		return "No user responding"
+	case CauseNoAnswer:
+		return "User alerting, no answer"
+	case CauseUnavailable:
+		return "Subscriber absent"
+	case CauseRejected:
+		return "Call Rejected"
+	case 31:
+		return "Normal, unspecified"
+	case 34:
+		return "Circuit/channel congestion"
+	}
+	return "Unknown"
 }

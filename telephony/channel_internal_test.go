@@ -72,3 +72,17 @@ func TestChannelDestroyedWithCauseZeroKeepsTheHangupRequestsCause(t *testing.T) 
 		t.Fatalf("destroyed %v, cause %d; want 16 from the hangup request", c.destroyed, cause)
 	}
 }
+
+// A caller's BYE reaches the app as a hangup request without a cause
+// (ari-traces 02): the call is recorded as cleared normally.
+func TestACallersByeWithoutACauseIsANormalClearing(t *testing.T) {
+	c := idleChannel("1700000000.4")
+	now := time.Now()
+	ch := ari.ChannelData{ID: "1700000000.4"}
+	c.in.push(delivery{ev: &ari.ChannelHangupRequest{Channel: ch}, at: now})
+	c.in.push(delivery{ev: &ari.StasisEnd{Channel: ch}, at: now})
+	c.settle(context.Background(), 50*time.Millisecond)
+	if cause, text := c.Cause(); cause != 16 || text != "Normal Clearing" {
+		t.Fatalf("cause %d %q; want 16 Normal Clearing", cause, text)
+	}
+}
