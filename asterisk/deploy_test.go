@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -1713,5 +1714,42 @@ func TestSIPProbeIsAKnownEndpoint(t *testing.T) {
 	}
 	if !bound {
 		t.Errorf("the probe sends %s to port %s; pjsip.conf has no %s transport there", transport, port, transport)
+	}
+}
+
+// soundLength is how long a shipped prompt plays (checkWAV's format: 8000
+// Hz, 16-bit mono; any chunk besides the audio counts too, which only
+// errs long).
+func soundLength(t *testing.T, id string) time.Duration {
+	t.Helper()
+	f := path(t, "asterisk", "sounds", "uk", "hotline", id+".wav")
+	if err := checkWAV(f); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(st.Size()-44) * time.Second / (8000 * 2)
+}
+
+// TestSOSPromptsFitTheDutyCallBound: the prompts of the SOS dialogue (ivr's
+// sos-intro, and around each recording sos-record, the beep and
+// recording-empty) play within the time config counts for them when it
+// bounds the wait for the duty call (config.Escalation.SOSWorstWait against
+// escalation.dial_within), so the bound holds with the shipped sounds.
+func TestSOSPromptsFitTheDutyCallBound(t *testing.T) {
+	intro := soundLength(t, "sos-intro")
+	attempt := soundLength(t, "sos-record") + soundLength(t, "beep") + soundLength(t, "recording-empty")
+	if intro > config.SOSIntroPromptTime {
+		t.Errorf("sos-intro plays %s; config.SOSIntroPromptTime counts %s", intro, config.SOSIntroPromptTime)
+	}
+	if attempt > config.SOSAttemptPromptTime {
+		t.Errorf("sos-record, the beep and recording-empty play %s; config.SOSAttemptPromptTime counts %s", attempt, config.SOSAttemptPromptTime)
+	}
+	e := serverConfig(t).Escalation
+	attempts := time.Duration(e.RecordRetries + 1)
+	if worst := intro + attempts*(attempt+e.RecordMax); worst > e.DialWithin {
+		t.Errorf("with the shipped sounds an SOS without audio waits %s for the duty call; escalation.dial_within is %s", worst, e.DialWithin)
 	}
 }

@@ -218,7 +218,35 @@ type Escalation struct {
 	KeepCallerOnLine bool          `mapstructure:"keep_caller_on_line"`
 	RecordMax        time.Duration `mapstructure:"record_max"`
 	RecordSilence    time.Duration `mapstructure:"record_silence"`
-	Roster           []DutyShift   `mapstructure:"roster"`
+	// RecordRetries is how many times more an empty recording is asked for
+	// ("we did not hear you"), 0 for none.
+	RecordRetries int `mapstructure:"record_retries"`
+	// DialWithin bounds the time from the SOS key to the first call to the
+	// person on duty, whatever the caller's audio does; RecordMax and
+	// RecordRetries are validated against it (SOSWorstWait).
+	DialWithin time.Duration `mapstructure:"dial_within"`
+	Roster     []DutyShift   `mapstructure:"roster"`
+}
+
+// The time the SOS dialogue's own prompts may take around the recordings,
+// counted in SOSWorstWait: sos-intro before the first recording, and for
+// each recording sos-record, the beep and, when it comes back empty,
+// recording-empty. The shipped sounds take 5.6 s and 8.6 s
+// (asterisk/deploy_test.go checks they fit); a studio's recording of them
+// must too.
+const (
+	SOSIntroPromptTime   = 8 * time.Second
+	SOSAttemptPromptTime = 10 * time.Second
+)
+
+// SOSWorstWait is the longest an after-hours SOS caller can be kept before
+// the escalation starts and the person on duty is phoned: when no audio of
+// theirs reaches Asterisk its silence detection never fires, so every
+// recording runs to RecordMax and comes back empty, and is asked for again
+// RecordRetries times, with the prompts around each.
+func (e Escalation) SOSWorstWait() time.Duration {
+	attempts := time.Duration(max(e.RecordRetries, 0) + 1)
+	return SOSIntroPromptTime + attempts*(SOSAttemptPromptTime+e.RecordMax)
 }
 
 // DutyShift is who is on duty for a period, in the order they are called.

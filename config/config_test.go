@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slobozhanske/hotline/config"
 )
@@ -176,4 +177,50 @@ func TestAConfigWithoutQueuesIsRefused(t *testing.T) {
 	if !found {
 		t.Errorf("no problem reported at queues: %v", cfg.Validate())
 	}
+}
+
+// An after-hours SOS caller whose audio never reaches Asterisk is recorded
+// to record_max every time (silence detection needs audio to fire), and the
+// person on duty is phoned only after the last try: record_max and
+// record_retries must fit escalation.dial_within with the prompts, or the
+// config is refused, naming record_max.
+func TestSOSRecordingsThatCouldDelayTheDutyCallPastDialWithinAreRefused(t *testing.T) {
+	shipped, err := os.ReadFile("hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, bound := cfg.Escalation.SOSWorstWait(), cfg.Escalation.DialWithin; w > bound || bound > 90*time.Second {
+		t.Errorf("shipped: an SOS without audio waits up to %s for the duty call; dial_within %s (at most 90 s)", w, bound)
+	}
+	edit := func(t *testing.T, pairs ...string) error {
+		t.Helper()
+		body := string(shipped)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if !strings.Contains(body, pairs[i]) {
+				t.Fatalf("test setup: %q not in hotline.yaml", pairs[i])
+			}
+			body = strings.Replace(body, pairs[i], pairs[i+1], 1)
+		}
+		_, err := config.Load(writeFile(t, body))
+		return err
+	}
+	for name, pairs := range map[string][]string{
+		"the old two minutes":          {"record_max: 30s ", "record_max: 2m "},
+		"a third try":                  {"record_retries: 1 ", "record_retries: 2 "},
+		"a tighter bound":              {"dial_within: 90s ", "dial_within: 60s "},
+		"one recording past the bound": {"record_max: 30s ", "record_max: 100s "},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mustContain(t, problems(t, edit(t, pairs...)), "escalation.record_max", "dial_within")
+		})
+	}
+	// One long recording without a second chance fits.
+	if err := edit(t, "record_max: 30s ", "record_max: 70s ", "record_retries: 1 ", "record_retries: 0 "); err != nil {
+		t.Errorf("record_max 70s without retries (8 s + 10 s + 70 s of 90 s) refused: %v", err)
+	}
+	mustContain(t, problems(t, edit(t, "record_retries: 1 ", "record_retries: -1 ")), "escalation.record_retries")
 }

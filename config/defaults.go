@@ -46,8 +46,10 @@ var defaults = map[string]any{
 	"escalation.attempts_per_person": 2,
 	"escalation.retry_delay":         time.Minute,
 	"escalation.max_rounds":          0,
-	"escalation.record_max":          2 * time.Minute,
+	"escalation.record_max":          30 * time.Second,
 	"escalation.record_silence":      5 * time.Second,
+	"escalation.record_retries":      1,
+	"escalation.dial_within":         90 * time.Second,
 }
 
 // Per-item defaults applied after decoding, where a list item leaves a field out.

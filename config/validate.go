@@ -424,6 +424,26 @@ func (c *Config) validateEscalation(ch *checker) {
 	ch.positive("escalation.ack_timeout", e.AckTimeout)
 	ch.positive("escalation.record_max", e.RecordMax)
 	ch.positive("escalation.record_silence", e.RecordSilence)
+	ch.positive("escalation.dial_within", e.DialWithin)
+	if e.RecordRetries < 0 {
+		ch.add("escalation.record_retries", strconv.Itoa(e.RecordRetries), "must not be negative (0: an empty recording is not asked for again)")
+	}
+	// The regulations want the person on duty phoned at once; a caller whose
+	// audio never reaches Asterisk must not hold that up for recordings that
+	// can never end early.
+	if e.RecordMax > 0 && e.DialWithin > 0 && e.RecordRetries >= 0 {
+		if worst := e.SOSWorstWait(); worst > e.DialWithin {
+			attempts := time.Duration(e.RecordRetries + 1)
+			fit := ((e.DialWithin-SOSIntroPromptTime)/attempts - SOSAttemptPromptTime).Truncate(time.Second)
+			advice := fmt.Sprintf("make record_max at most %s or record_retries fewer", fit)
+			if fit <= 0 {
+				advice = "make record_retries fewer"
+			}
+			ch.add("escalation.record_max", e.RecordMax.String(),
+				"with record_retries %d a caller whose audio never reaches Asterisk waits %s (%d recordings to the limit and the prompts) before the person on duty is phoned, more than escalation.dial_within %s: %s",
+				e.RecordRetries, worst, e.RecordRetries+1, e.DialWithin, advice)
+		}
+	}
 	if e.RetryDelay < 0 {
 		ch.add("escalation.retry_delay", e.RetryDelay.String(), "must not be negative")
 	}

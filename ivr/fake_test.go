@@ -33,6 +33,7 @@ type cue struct {
 	hangup    bool
 	cancelCtx bool
 	silent    bool // onRecord: says nothing
+	noAudio   bool // onRecord: no audio reaches Asterisk, so the recording runs to its limit
 	fail      bool // onRecord: the recording fails (not a hangup)
 }
 
@@ -55,6 +56,11 @@ func (c *cue) endCtx() *cue           { c.cancelCtx = true; return c }
 func (c *cue) saysNothing() *cue      { c.silent = true; return c }
 func (c *cue) recordingFails() *cue   { c.fail = true; return c }
 
+// audioNeverArrives: no RTP from the caller reaches Asterisk, whose silence
+// detection then never fires (trace 06-live-recording): the recording runs
+// to its MaxDuration and comes back with duration 0.
+func (c *cue) audioNeverArrives() *cue { c.noAudio = true; return c }
+
 // times repeats a cue.
 func times(n int, mk func() *cue) []*cue {
 	out := make([]*cue, n)
@@ -71,6 +77,7 @@ type playItem struct {
 	media         Media
 	interruptible bool
 	interrupted   bool
+	at            time.Duration // the call's virtual clock when it started
 }
 
 // fakeCall is a call in memory. Time is virtual: every media item lasts a
@@ -170,7 +177,7 @@ func (f *fakeCall) Play(ctx context.Context, interruptible bool, media ...Media)
 		if interruptible && len(f.buf) > 0 {
 			return nil
 		}
-		f.played = append(f.played, playItem{media: m, interruptible: interruptible})
+		f.played = append(f.played, playItem{media: m, interruptible: interruptible, at: f.clock})
 		f.fire(onPlay, m)
 		if err := f.gone(ctx, "play "+string(m)); err != nil {
 			return err
@@ -227,6 +234,9 @@ func (f *fakeCall) Record(ctx context.Context, opts RecordOptions) (Recording, e
 		return Recording{Name: opts.Name}, fmt.Errorf("record %s: %w", opts.Name, ErrHangup)
 	case c != nil && c.cancelCtx:
 		return Recording{Name: opts.Name}, fmt.Errorf("record %s: %w", opts.Name, ctx.Err())
+	case c != nil && c.noAudio:
+		f.clock += opts.MaxDuration
+		return Recording{Name: opts.Name, Empty: true}, nil
 	case c != nil && c.silent:
 		return Recording{Name: opts.Name, Empty: true}, nil
 	}
@@ -343,8 +353,10 @@ type fakeEscalations struct {
 	call   *fakeCall
 	alerts []SOSAlert
 	err    error
-	// heardAtStart is how many media items had started when an escalation started.
+	// heardAtStart is how many media items had started when an escalation
+	// started, clockAtStart the call's virtual clock then.
 	heardAtStart []int
+	clockAtStart []time.Duration
 }
 
 func (e *fakeEscalations) Start(ctx context.Context, alert SOSAlert) error {
@@ -353,6 +365,7 @@ func (e *fakeEscalations) Start(ctx context.Context, alert SOSAlert) error {
 	}
 	e.alerts = append(e.alerts, alert)
 	e.heardAtStart = append(e.heardAtStart, len(e.call.played))
+	e.clockAtStart = append(e.clockAtStart, e.call.clock)
 	return e.err
 }
 
@@ -456,7 +469,7 @@ func newWorldWithMenu(t testing.TB, nodes map[string]*Node, cues ...*cue) *world
 		Options: Options{
 			OperatorQueue: "operators",
 			Message:       RecordLimits{MaxDuration: 3 * time.Minute, MaxSilence: 5 * time.Second},
-			SOS:           RecordLimits{MaxDuration: 2 * time.Minute, MaxSilence: 5 * time.Second},
+			SOS:           RecordLimits{MaxDuration: 30 * time.Second, MaxSilence: 5 * time.Second, Attempts: 2},
 		},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

@@ -101,7 +101,9 @@ type Options struct {
 	AfterHoursNode string
 	// Message bounds a message left for the next working day (default 3m, 5s of silence).
 	Message RecordLimits
-	// SOS bounds the description of an emergency (default 2m, 5s of silence).
+	// SOS bounds the description of an emergency (default 30s, 5s of
+	// silence, two attempts). With no audio from the caller every attempt
+	// runs to MaxDuration: config's escalation.dial_within bounds the sum.
 	SOS RecordLimits
 	// ServiceTimeout bounds each call to Appeals, Escalations and CallerHold.StartHeld (default 10s).
 	ServiceTimeout time.Duration
@@ -129,6 +131,10 @@ type Options struct {
 type RecordLimits struct {
 	MaxDuration time.Duration
 	MaxSilence  time.Duration
+	// Attempts is how many times the caller is asked to speak when the
+	// recording comes back empty ("we did not hear you", then once more);
+	// default 2.
+	Attempts int
 }
 
 func (o Options) withDefaults() Options {
@@ -144,8 +150,10 @@ func (o Options) withDefaults() Options {
 	}
 	def(&o.Message.MaxDuration, 3*time.Minute)
 	def(&o.Message.MaxSilence, 5*time.Second)
-	def(&o.SOS.MaxDuration, 2*time.Minute)
+	def(&o.SOS.MaxDuration, 30*time.Second)
 	def(&o.SOS.MaxSilence, 5*time.Second)
+	defInt(&o.Message.Attempts, 2)
+	defInt(&o.SOS.Attempts, 2)
 	def(&o.ServiceTimeout, 10*time.Second)
 	def(&o.ReadBackTimeout, 5*time.Second)
 	defInt(&o.StatusMaxDigits, 12)

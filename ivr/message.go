@@ -15,7 +15,8 @@ import (
 // recording's name is kept in the outcome (message_not_saved) so nothing
 // said is lost.
 func (r *run) message(ctx context.Context, n *Node) (transition, string, error) {
-	rec, got, err := r.record(ctx, n, "message", r.opt.Message, []string{promptMessageRecord}, []string{promptMessageRecord})
+	res, err := r.record(ctx, n, "message", r.opt.Message, []string{promptMessageRecord}, []string{promptMessageRecord})
+	rec, got := res.Recording, res.got
 	if err != nil {
 		switch {
 		case got == takeKept:

@@ -10,21 +10,34 @@ import (
 type take int
 
 const (
-	takeNone  take = iota // nothing recorded: the recording failed, or the caller hung up before it
-	takeEmpty             // the caller said nothing, twice
+	takeNone  take = iota // nothing recorded: the recording failed, or the caller hung up before or during it
+	takeEmpty             // the caller said nothing, every time they were asked
 	takeKept              // a recording that may hold speech
 )
 
+// recorded is what record got.
+type recorded struct {
+	Recording
+	got take
+	// pastBeep: the caller heard a beep out and Record was started, so they
+	// stayed to say something, whatever came of the recording.
+	pastBeep bool
+}
+
 // record asks the caller to speak after the beep and records them, until #,
 // silence or the limit. A recording that comes back empty is announced
-// ("we did not hear your message") and asked for once more, with the
-// retry prompts. When the caller hangs up during the recording the error
-// unwinds the run but the take is takeKept: Asterisk keeps what was said.
-// The beep is the catalogue's own tone, played before Record (RecordOptions.Beep
-// stays false: Asterisk's beep is an English core sound).
-func (r *run) record(ctx context.Context, n *Node, kind string, lim RecordLimits, first, retry []string) (Recording, take, error) {
-	var rec Recording
-	for attempt := 1; attempt <= 2; attempt++ {
+// ("we did not hear your message") and asked for again with the retry
+// prompts, up to lim.Attempts recordings. When the caller hangs up during
+// the recording the error unwinds the run but the take is takeKept:
+// Asterisk keeps what was said (an empty recording stays takeNone). The
+// beep is the catalogue's own tone, played before Record
+// (RecordOptions.Beep stays false: Asterisk's beep is an English core
+// sound). A caller whose audio never reaches Asterisk is recorded to
+// lim.MaxDuration every time (silence detection never fires), so the
+// longest record can take is lim.Attempts × lim.MaxDuration and the prompts.
+func (r *run) record(ctx context.Context, n *Node, kind string, lim RecordLimits, first, retry []string) (recorded, error) {
+	var out recorded
+	for attempt := 1; attempt <= max(lim.Attempts, 1); attempt++ {
 		ids := first
 		if attempt > 1 {
 			ids = retry
@@ -35,15 +48,15 @@ func (r *run) record(ctx context.Context, n *Node, kind string, lim RecordLimits
 		}
 		r.call.ClearDigits()
 		if err := r.play(ctx, true, media...); err != nil {
-			return Recording{}, takeNone, err
+			return out.nothing(), err
 		}
 		r.call.ClearDigits()
 		if err := r.play(ctx, false, Prompt(promptBeep)); err != nil {
-			return Recording{}, takeNone, err
+			return out.nothing(), err
 		}
+		out.pastBeep = true
 		name := r.recordingName(kind)
-		var err error
-		rec, err = r.call.Record(ctx, RecordOptions{
+		rec, err := r.call.Record(ctx, RecordOptions{
 			Name: name, MaxDuration: lim.MaxDuration, MaxSilence: lim.MaxSilence, Terminator: '#',
 		})
 		detail := map[string]string{"name": name, "duration": rec.Duration.String(), "empty": strconv.FormatBool(rec.Empty)}
@@ -52,27 +65,37 @@ func (r *run) record(ctx context.Context, n *Node, kind string, lim RecordLimits
 		}
 		r.note(Step{Kind: StepRecording, Node: n.Name, Detail: detail})
 		if err != nil {
-			got := takeNone
+			out.Recording, out.got = rec, takeNone
 			if rec.Name != "" && !rec.Empty {
-				got = takeKept
+				out.got = takeKept
 			}
 			if cerr := r.callErr(ctx, "record", err); cerr != nil {
-				return rec, got, cerr
+				return out, cerr
 			}
 			r.log.Error("menu: recording failed", "recording", name, "err", err)
-			return Recording{}, takeNone, nil
+			return out.nothing(), nil
 		}
 		if rec.Name == "" {
 			rec.Name = name
 		}
+		out.Recording = rec
 		if !rec.Empty {
-			return rec, takeKept, nil
+			out.got = takeKept
+			return out, nil
 		}
 		if err := r.play(ctx, false, Prompt(promptRecordingEmpty)); err != nil {
-			return rec, takeNone, err
+			out.got = takeNone
+			return out, err
 		}
 	}
-	return rec, takeEmpty, nil
+	out.got = takeEmpty
+	return out, nil
+}
+
+// nothing is the result with no recording, keeping whether the caller got
+// past a beep.
+func (o recorded) nothing() recorded {
+	return recorded{got: takeNone, pastBeep: o.pastBeep}
 }
 
 // readBack reads an appeal's number to the caller: "your appeal is

@@ -6,8 +6,21 @@ import (
 	"strconv"
 )
 
-// essenceSilentSOS is the card's essence when the caller said nothing.
-const essenceSilentSOS = "Аварійне звернення з голосового меню без запису (заявник нічого не сказав або запис не вдався). Зателефонуйте заявнику."
+// The card's essence of an emergency without a recording, which says so:
+// the person on duty and the operators must call the caller back to learn
+// what happened.
+const (
+	// Every recording came back empty: the caller said nothing, or no audio
+	// of theirs reached Asterisk (a broken voice path).
+	essenceEmptySOS = "Аварійне звернення з голосового меню. Запис порожній: заявника не було чути (нічого не сказав або звук не дійшов). Зателефонуйте заявнику."
+	// The caller hung up after the beep before anything was kept.
+	essenceHungUpSOS = "Аварійне звернення з голосового меню. Запис порожній: заявник поклав слухавку після сигналу, нічого не сказавши. Зателефонуйте заявнику."
+	// The caller hung up during the recording and Asterisk had not said how
+	// long it was: it may hold what they said, or nothing.
+	essenceHungUpDuringSOS = "Аварійне звернення з голосового меню. Заявник поклав слухавку під час запису: прослухайте запис (він може бути порожнім) і зателефонуйте заявнику."
+	// The recording itself failed (Asterisk refused or lost it).
+	essenceFailedSOS = "Аварійне звернення з голосового меню без запису: запис не вдався. Зателефонуйте заявнику."
+)
 
 // sos is the emergency key. In working hours (state open) the caller goes to
 // the head of the operator queue (PrioritySOS; outcome sos_queued once
@@ -23,7 +36,7 @@ func (r *run) sos(ctx context.Context, n *Node) (transition, string, error) {
 // escalate records an emergency and passes it to the person on duty:
 //
 //  1. sos-intro and sos-record, the beep, the recording (# ends it); nothing
-//     said → recording-empty and once more;
+//     heard → recording-empty and again, up to Options.SOS.Attempts;
 //  2. an SOS card (Appeals.CreateFromCall, SOS true);
 //  3. the escalation (Escalations.Start, or Hold.StartHeld to keep the
 //     caller on the line) — before anything is read to the caller, so the
@@ -32,24 +45,45 @@ func (r *run) sos(ctx context.Context, n *Node) (transition, string, error) {
 //     card's number read back if there is a card;
 //  5. with Hold, sos-stay-on-line and the hold until connected; then goodbye.
 //
-// The emergency is escalated even when the caller said nothing (twice) or
-// the recording failed (they may be unable to speak; the person on duty
-// calls back), when the card could not be opened (the alert then has no
-// appeal), when the caller hung up after the beep, and when the Call keeps
-// failing. A caller who hangs up before the beep is not escalated. Steps 2 and 3 use a context detached
-// from the call. The outcome is sos_escalated, or sos_not_escalated when
-// the escalation could not start, with the appeal number and the recording.
+// The emergency is escalated once the caller has stayed past the beep,
+// whatever came of the recording: when they said nothing (every time they
+// were asked), when no audio of theirs reached Asterisk, when the
+// recording failed (they may be unable to speak; the person on duty calls
+// back), when they hung up after the beep with nothing or something
+// recorded, when the card could not be opened (the alert then has no
+// appeal), and when the Call keeps failing. A card without a recording
+// says it is empty. A caller who hangs up before the beep is not
+// escalated. Steps 2 and 3 use a context detached from the call. The
+// outcome is sos_escalated, or sos_not_escalated when the escalation could
+// not start, with the appeal number and the recording.
+//
+// How long the duty phone waits for the recording is bounded by
+// Options.SOS: with no audio every attempt runs to MaxDuration
+// (config.Escalation.SOSWorstWait, validated against dial_within).
 func (r *run) escalate(ctx context.Context, n *Node) (transition, string, error) {
-	rec, got, callOver := r.record(ctx, n, "sos", r.opt.SOS, []string{promptSOSIntro, promptSOSRecord}, []string{promptSOSRecord})
-	if callOver != nil && got != takeKept && errors.Is(callOver, errCallEnded) {
-		r.log.Warn("menu: an SOS caller hung up before the recording; nothing to escalate")
+	res, callOver := r.record(ctx, n, "sos", r.opt.SOS, []string{promptSOSIntro, promptSOSRecord}, []string{promptSOSRecord})
+	if callOver != nil && !res.pastBeep && errors.Is(callOver, errCallEnded) {
+		r.log.Warn("menu: an SOS caller hung up before the beep; nothing to escalate")
 		return end, "", callOver
 	}
-	recording := ""
-	if got == takeKept {
-		recording = rec.Name
+	recording, essence, why := "", "", ""
+	switch {
+	case res.got == takeKept && callOver != nil && res.Duration == 0:
+		// Kept, since it may hold speech, but the card must not promise it.
+		recording, essence = res.Name, essenceHungUpDuringSOS
+	case res.got == takeKept:
+		recording = res.Name
+	case callOver != nil && errors.Is(callOver, errCallEnded):
+		essence, why = essenceHungUpSOS, "the caller hung up after the beep"
+	case res.got == takeEmpty:
+		essence, why = essenceEmptySOS, "every recording came back empty"
+	default:
+		essence, why = essenceFailedSOS, "the recording failed"
 	}
-	appeal, cardErr := r.openSOSCard(ctx, n, recording)
+	if recording == "" {
+		r.log.Warn("menu: an SOS without a recording is escalated with the caller's number", "why", why)
+	}
+	appeal, cardErr := r.openSOSCard(ctx, n, recording, essence)
 	alert := SOSAlert{Appeal: appeal, CallID: r.call.ID(), CallerNumber: r.call.CallerNumber(), Recording: recording}
 	hold, escErr := r.startEscalation(ctx, n, alert, callOver == nil)
 	outcome := Outcome{Kind: OutcomeSOSEscalated, AppealNumber: appeal.Number, Recording: recording}
@@ -82,11 +116,8 @@ func (r *run) escalate(ctx context.Context, n *Node) (transition, string, error)
 
 // openSOSCard opens the card of an emergency; on failure it logs, notes and
 // returns the error (the escalation goes on without the card).
-func (r *run) openSOSCard(ctx context.Context, n *Node, recording string) (Appeal, error) {
-	in := NewAppeal{CallID: r.call.ID(), CallerNumber: r.call.CallerNumber(), Recording: recording, SOS: true}
-	if recording == "" {
-		in.Essence = essenceSilentSOS
-	}
+func (r *run) openSOSCard(ctx context.Context, n *Node, recording, essence string) (Appeal, error) {
+	in := NewAppeal{CallID: r.call.ID(), CallerNumber: r.call.CallerNumber(), Recording: recording, Essence: essence, SOS: true}
 	actx, cancel := r.detached(ctx)
 	defer cancel()
 	a, err := r.f.Appeals.CreateFromCall(actx, in)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/slobozhanske/hotline/config"
 )
 
 func TestSOSAfterHoursRecordsOpensACardReadsTheNumberAndEscalates(t *testing.T) {
@@ -14,7 +16,7 @@ func TestSOSAfterHoursRecordsOpensACardReadsTheNumberAndEscalates(t *testing.T) 
 	if len(w.call.records) != 1 {
 		t.Fatalf("records = %+v", w.call.records)
 	}
-	if got, want := w.call.records[0], (RecordOptions{Name: "call-1-sos-1", MaxDuration: 2 * time.Minute, MaxSilence: 5 * time.Second, Terminator: '#'}); got != want {
+	if got, want := w.call.records[0], (RecordOptions{Name: "call-1-sos-1", MaxDuration: 30 * time.Second, MaxSilence: 5 * time.Second, Terminator: '#'}); got != want {
 		t.Errorf("record options = %+v, want %+v", got, want)
 	}
 	if len(w.appeals.created) != 1 {
@@ -111,6 +113,11 @@ func TestAnSOSCallerWhoHangsUpAfterSpeakingIsStillEscalated(t *testing.T) {
 	if len(w.appeals.created) != 1 || len(w.esc.alerts) != 1 {
 		t.Fatalf("created %+v, alerts %+v", w.appeals.created, w.esc.alerts)
 	}
+	// The recording's length is not known after a hangup: it is kept, and
+	// the card does not promise it holds anything.
+	if c := w.appeals.created[0]; c.Recording != "call-1-sos-1" || c.Essence != essenceHungUpDuringSOS {
+		t.Errorf("card = %+v", c)
+	}
 	w.wantNotHeard("sos-alerted")
 	w.wantOutcome(Outcome{Kind: OutcomeSOSEscalated, AppealNumber: "2026-000123", Recording: "call-1-sos-1"})
 }
@@ -188,4 +195,111 @@ func TestAnSOSCallerInAnUnknownScheduleStateIsEscalated(t *testing.T) {
 	if len(w.esc.alerts) != 1 {
 		t.Errorf("alerts %+v", w.esc.alerts)
 	}
+}
+
+// shippedSOSLimits are the SOS recording limits of config/hotline.yaml as
+// cmd/hotline passes them to the menu, and the escalation settings they
+// are validated against.
+func shippedSOSLimits(t *testing.T) (RecordLimits, config.Escalation) {
+	t.Helper()
+	cfg, err := config.Load("../config/hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cfg.Escalation
+	return RecordLimits{MaxDuration: e.RecordMax, MaxSilence: e.RecordSilence, Attempts: e.RecordRetries + 1}, e
+}
+
+// Issue 10: with no RTP from the caller Asterisk's silence detection never
+// fires, so each recording runs to its limit and comes back empty. With the
+// shipped config the person on duty is still phoned within
+// escalation.dial_within of the SOS key (90 s), with the caller's number
+// and a card that says the recording is empty.
+func TestAnSOSWhoseAudioNeverArrivesReachesTheDutyPhoneWithinTheBound(t *testing.T) {
+	lim, esc := shippedSOSLimits(t)
+	w := newWorld(t, append([]*cue{whenAsked().press("1")}, times(lim.Attempts, func() *cue { return whenRecording().audioNeverArrives() })...)...)
+	w.flow.Options.SOS = lim
+	w.run("after_hours", afterHour)
+
+	if len(w.call.records) != lim.Attempts {
+		t.Errorf("recorded %d times, want %d (record_retries + 1): %+v", len(w.call.records), lim.Attempts, w.call.records)
+	}
+	if len(w.esc.alerts) != 1 {
+		t.Fatalf("alerts %+v", w.esc.alerts)
+	}
+	if a := w.esc.alerts[0]; a.CallerNumber != "0501234567" || a.Recording != "" || a.Appeal.Number == "" {
+		t.Errorf("alert = %+v, want the card and the caller's number, no recording", a)
+	}
+	var key time.Duration = -1
+	for _, p := range w.call.played {
+		if p.media == Prompt("sos-intro") {
+			key = p.at // sos-intro starts as the key is taken
+			break
+		}
+	}
+	if key < 0 {
+		t.Fatalf("never heard sos-intro: %v", w.call.heard())
+	}
+	waited := w.esc.clockAtStart[0] - key
+	if waited > esc.SOSWorstWait() || waited > esc.DialWithin {
+		t.Errorf("the escalation started %s after the SOS key; config bounds it by %s (dial_within %s)", waited, esc.SOSWorstWait(), esc.DialWithin)
+	}
+	if len(w.appeals.created) != 1 {
+		t.Fatalf("created %+v", w.appeals.created)
+	}
+	if c := w.appeals.created[0]; c.CallerNumber != "0501234567" || c.Recording != "" || !c.SOS || c.Essence != essenceEmptySOS {
+		t.Errorf("card = %+v, want an SOS card saying the recording is empty", c)
+	}
+	w.wantHeard("sos-alerted", "appeal-registered")
+	w.wantOutcome(Outcome{Kind: OutcomeSOSEscalated, AppealNumber: "2026-000123"})
+}
+
+// Issue 10: the caller who stayed past the beep and hung up during the
+// recording, leaving it empty, was logged "hung up before the recording;
+// nothing to escalate": no card, no escalation, though their number was
+// known. They are escalated, with a card that says the recording is empty.
+func TestAnSOSCallerWhoHangsUpDuringTheRecordingAfterTheBeepIsEscalated(t *testing.T) {
+	w := newWorld(t, whenAsked().press("1"), whenRecording().saysNothing().hangUp()).run("after_hours", afterHour)
+	if len(w.appeals.created) != 1 {
+		t.Fatalf("no card: created %+v", w.appeals.created)
+	}
+	if c := w.appeals.created[0]; c.CallerNumber != "0501234567" || c.Recording != "" || !c.SOS || c.Essence != essenceHungUpSOS {
+		t.Errorf("card = %+v, want an SOS card with the caller's number saying the recording is empty", c)
+	}
+	if len(w.esc.alerts) != 1 {
+		t.Fatalf("not escalated: alerts %+v", w.esc.alerts)
+	}
+	if a := w.esc.alerts[0]; a.CallerNumber != "0501234567" || a.Recording != "" || a.Appeal != w.appeals.appeal {
+		t.Errorf("alert = %+v", a)
+	}
+	w.wantNotHeard("sos-alerted") // nobody is on the line to hear it
+	w.wantOutcome(Outcome{Kind: OutcomeSOSEscalated, AppealNumber: "2026-000123"})
+}
+
+// The same when the recording came back empty and the caller hangs up
+// while told so, before the second try.
+func TestAnSOSCallerWhoHangsUpWhenToldTheRecordingWasEmptyIsEscalated(t *testing.T) {
+	w := newWorld(t, whenAsked().press("1"), whenRecording().audioNeverArrives(), during("recording-empty").hangUp()).run("after_hours", afterHour)
+	if len(w.appeals.created) != 1 || len(w.esc.alerts) != 1 {
+		t.Fatalf("created %+v, alerts %+v", w.appeals.created, w.esc.alerts)
+	}
+	if c := w.appeals.created[0]; c.Recording != "" || c.Essence != essenceHungUpSOS {
+		t.Errorf("card = %+v", c)
+	}
+	w.wantOutcome(Outcome{Kind: OutcomeSOSEscalated, AppealNumber: "2026-000123"})
+}
+
+// With escalation.record_retries 0 an empty recording is not asked for
+// again: the duty phone rings after one.
+func TestWithoutRetriesAnEmptySOSRecordingIsEscalatedAtOnce(t *testing.T) {
+	w := newWorld(t, whenAsked().press("1"), whenRecording().audioNeverArrives())
+	w.flow.Options.SOS.Attempts = 1
+	w.run("after_hours", afterHour)
+	if len(w.call.records) != 1 || len(w.esc.alerts) != 1 {
+		t.Fatalf("records %+v, alerts %+v", w.call.records, w.esc.alerts)
+	}
+	if n := w.call.count("sos-record"); n != 1 {
+		t.Errorf("asked to speak %d times, want once: %v", n, w.call.heard())
+	}
+	w.wantHeard("beep", "recording-empty", "sos-alerted")
 }

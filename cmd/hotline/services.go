@@ -118,7 +118,7 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 		Appeals:  menuAppeals{s.appeals},
 		Location: d.schedule.Location(),
 		Options: ivr.Options{
-			SOS: ivr.RecordLimits{MaxDuration: cfg.Escalation.RecordMax, MaxSilence: cfg.Escalation.RecordSilence},
+			SOS: ivr.RecordLimits{MaxDuration: cfg.Escalation.RecordMax, MaxSilence: cfg.Escalation.RecordSilence, Attempts: cfg.Escalation.RecordRetries + 1},
 		},
 		Log: log.With("component", "menu"),
 	}
