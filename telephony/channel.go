@@ -276,7 +276,7 @@ func (c *Channel) Record(ctx context.Context, opts ivr.RecordOptions) (ivr.Recor
 	var result ivr.Recording
 	var failed string
 	finished := false
-	werr := c.wait(ctx, opts.MaxDuration+30*time.Second, func(ev ari.Event) bool {
+	ended := func(ev ari.Event) bool {
 		switch e := ev.(type) {
 		case *ari.RecordingFinished:
 			if e.Recording.Name == name {
@@ -290,7 +290,8 @@ func (c *Channel) Record(ctx context.Context, opts ivr.RecordOptions) (ivr.Recor
 			}
 		}
 		return finished
-	}, func() bool {
+	}
+	werr := c.wait(ctx, opts.MaxDuration+30*time.Second, ended, func() bool {
 		// RecordingFinished may have been lost with the WebSocket: a recording
 		// no longer live has finished and is stored (its length is unknown).
 		live, err := c.app.rest.liveRecordingExists(ctx, name)
@@ -307,13 +308,53 @@ func (c *Channel) Record(ctx context.Context, opts ivr.RecordOptions) (ivr.Recor
 	}
 	if werr != nil && !finished {
 		if errors.Is(werr, ivr.ErrHangup) {
-			// Asterisk keeps what was said before the hangup.
+			// Asterisk keeps what was said before the hangup, and says how
+			// long it is in the RecordingFinished that follows the hangup
+			// request (ari-traces 06): an empty one must not become a card.
+			if c.linger(ctx, recordingAfterHangup, ended) && failed == "" {
+				return result, hangupErr("record " + name)
+			}
 			return ivr.Recording{Name: name}, hangupErr("record " + name)
 		}
 		_ = c.app.rest.stopRecording(context.WithoutCancel(ctx), name)
 		return ivr.Recording{Name: name}, fmt.Errorf("record %s: %w", name, werr)
 	}
 	return result, nil
+}
+
+// recordingAfterHangup bounds the wait for a recording's end after the
+// caller hung up during it; Asterisk sends it at once.
+const recordingAfterHangup = 2 * time.Second
+
+// linger consumes the events that follow the far end's hangup, for at most
+// d, until done reports true; false when done never did (the channel left
+// the application first, or d passed).
+func (c *Channel) linger(ctx context.Context, d time.Duration, done func(ari.Event) bool) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		batch := c.in.take()
+		for i, dv := range batch {
+			if _, ok := dv.ev.(resync); ok {
+				continue
+			}
+			c.absorb(dv)
+			if done(dv.ev) {
+				c.in.putBack(batch[i+1:])
+				return true
+			}
+		}
+		if c.left {
+			return false
+		}
+		select {
+		case <-c.in.signal:
+		case <-t.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 // StartMOH plays the music-on-hold class to the channel.

@@ -2,12 +2,15 @@ package telephony
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v5"
+
+	"github.com/slobozhanske/hotline/ivr"
 )
 
 func idleChannel(id string) *Channel {
@@ -84,5 +87,39 @@ func TestACallersByeWithoutACauseIsANormalClearing(t *testing.T) {
 	c.settle(context.Background(), 50*time.Millisecond)
 	if cause, text := c.Cause(); cause != 16 || text != "Normal Clearing" {
 		t.Fatalf("cause %d %q; want 16 Normal Clearing", cause, text)
+	}
+}
+
+// The caller hangs up during a recording: Asterisk sends the hangup request
+// and, a moment later, RecordingFinished with the length (ari-traces 06).
+// The wait ends at the hangup; linger still learns the length.
+func TestARecordingsEndIsReadAfterTheCallersHangup(t *testing.T) {
+	c := idleChannel("1700000000.5")
+	ch := ari.ChannelData{ID: "1700000000.5"}
+	c.in.push(delivery{ev: &ari.ChannelHangupRequest{Channel: ch}, at: time.Now()})
+	var duration ari.DurationSec = -1
+	ended := func(ev ari.Event) bool {
+		if e, ok := ev.(*ari.RecordingFinished); ok && e.Recording.Name == "msg" {
+			duration = e.Recording.Duration
+			return true
+		}
+		return false
+	}
+	if err := c.wait(context.Background(), time.Second, ended, nil); !errors.Is(err, ivr.ErrHangup) {
+		t.Fatalf("wait: %v, want the hangup", err)
+	}
+	go func() {
+		time.Sleep(5 * time.Millisecond) // a later batch, as over a real WebSocket
+		c.in.push(delivery{ev: &ari.RecordingFinished{Recording: ari.LiveRecordingData{Name: "msg", Duration: 0}}, at: time.Now()})
+		c.in.push(delivery{ev: &ari.StasisEnd{Channel: ch}, at: time.Now()})
+	}()
+	if !c.linger(context.Background(), time.Second, ended) || duration != 0 {
+		t.Fatalf("the recording's end after the hangup was not read")
+	}
+	// Without it, linger gives up when the channel leaves the application.
+	c2 := idleChannel("1700000000.6")
+	c2.in.push(delivery{ev: &ari.StasisEnd{Channel: ari.ChannelData{ID: "1700000000.6"}}, at: time.Now()})
+	if c2.linger(context.Background(), time.Second, ended) {
+		t.Fatal("linger found an end that never came")
 	}
 }

@@ -45,3 +45,30 @@ func TestACallerStillInTheQueueWhenTheShutdownGraceEndsIsRecordedAsEndedByShutdo
 		t.Errorf("record of the caller cut by the shutdown = %+v (%v); want outcome ended_by_shutdown", rec, err)
 	}
 }
+
+// A caller who hangs up as the message recording starts leaves an empty
+// recording (Asterisk reports its length after the hangup request, trace
+// 06): no card is opened and no number of the year's gapless sequence is
+// used up.
+func TestACallerWhoHangsUpAsTheMessageRecordingStartsOpensNoCard(t *testing.T) {
+	r := startRig(t, mondayNight, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	caller := r.dialWithoutAudio(ctx, "0501234571")
+	if _, err := caller.WaitForPlayback(ctx, "sound:hotline/after-hours-menu"); err != nil {
+		t.Fatal(err)
+	}
+	_ = caller.Press("2")
+	if _, err := caller.Wait(ctx, func(s aritest.PartyState) bool { return s.Recording != "" }); err != nil {
+		t.Fatalf("the message recording never started: %v", err)
+	}
+	_ = caller.Hangup()
+	rec := r.waitRecord(ctx, caller.ChannelID())
+	if rec.outcome != "message_not_saved" || rec.appealNum != "" {
+		t.Errorf("record: outcome %q, appeal %q; want message_not_saved and no card (steps %v)", rec.outcome, rec.appealNum, rec.steps)
+	}
+	var cards int
+	if err := r.pool.QueryRow(ctx, `SELECT count(*) FROM appeals`).Scan(&cards); err != nil || cards != 0 {
+		t.Errorf("%d cards opened (%v), want none", cards, err)
+	}
+}
