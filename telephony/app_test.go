@@ -46,7 +46,7 @@ type appRig struct {
 	arrived  chan struct{}
 }
 
-func startApp(t *testing.T, srv *aritest.Server, cfg telephony.Config, run func(ctx context.Context, c *telephony.Call)) *appRig {
+func startApp(t *testing.T, srv *aritest.Server, cfg telephony.Config, run func(ctx context.Context, c *telephony.Call), setup ...func(*telephony.App)) *appRig {
 	t.Helper()
 	r := &appRig{srv: srv, arrived: make(chan struct{}, 100), done: make(chan struct{})}
 	cfg.URL, cfg.WebSocketURL, cfg.Application = srv.URL(), srv.WebsocketURL(), "hotline"
@@ -70,6 +70,9 @@ func startApp(t *testing.T, srv *aritest.Server, cfg telephony.Config, run func(
 			run(ctx, c)
 		}
 	})
+	for _, f := range setup {
+		f(r.app)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
 	go func() { defer close(r.done); _ = r.app.Run(ctx) }()
@@ -253,4 +256,68 @@ func TestACallStillInTheMenuWhenTheShutdownGraceEndsGoesToTheFallbackContext(t *
 		t.Fatalf("continued to %+v, %v; want the fallback context", dp, err)
 	}
 	<-r.done
+}
+
+// Subscribed to endpoint:PJSIP (the operators' phone states), the app gets
+// every event of a PJSIP channel in Stasis twice from Asterisk (ari-traces
+// 07); each key still reaches the call once: 1225# is read as 1225#, not
+// 11222255##.
+func TestEveryKeyReachesTheCallOnceWhileTheAppFollowsPJSIPEndpoints(t *testing.T) {
+	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
+	if err := srv.SetEndpointState("PJSIP", "op101", aritest.EndpointOnline); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	keyed := make(chan string, 1)
+	startApp(t, srv, telephony.Config{}, func(ctx context.Context, c *telephony.Call) {
+		if err := c.Answer(ctx); err != nil {
+			keyed <- "answer: " + err.Error()
+			return
+		}
+		var keys []byte
+		for len(keys) == 0 || keys[len(keys)-1] != '#' {
+			k, err := c.NextDigit(ctx, 5*time.Second)
+			if err != nil {
+				break
+			}
+			keys = append(keys, k)
+		}
+		keyed <- string(keys)
+	}, func(a *telephony.App) { a.WatchEndpoints("PJSIP") })
+	for !slices.ContainsFunc(srv.Requests(), func(rq aritest.RequestRecord) bool {
+		return rq.Method == http.MethodPost && rq.Path == "/applications/hotline/subscription" && rq.Status < 300
+	}) {
+		if ctx.Err() != nil {
+			t.Fatal("the app never subscribed to the PJSIP endpoints")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	p, err := srv.Dial(ctx, aritest.DialOptions{App: "hotline", Caller: "5551234", Endpoint: "PJSIP/anonymous"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Wait(ctx, func(s aritest.PartyState) bool { return s.State == "Up" }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Press("1225#"); err != nil {
+		t.Fatal(err)
+	}
+	doubled := 0
+	for _, ev := range srv.Events() {
+		if ev.Type == "ChannelDtmfReceived" && ev.ChannelID == p.ChannelID() {
+			doubled++
+		}
+	}
+	if doubled != 10 {
+		t.Fatalf("the test server sent %d ChannelDtmfReceived for 5 keys; want each twice, as Asterisk does", doubled)
+	}
+	select {
+	case got := <-keyed:
+		if got != "1225#" {
+			t.Errorf("the call read %q, want 1225#", got)
+		}
+	case <-ctx.Done():
+		t.Fatal("the call never read the keys")
+	}
 }
