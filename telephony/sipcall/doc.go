@@ -1,0 +1,2 @@
+// Package sipcall is a SIP caller.
+package sipcall
