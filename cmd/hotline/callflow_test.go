@@ -255,7 +255,7 @@ func (w flowLogWriter) Write(p []byte) (int, error) {
 }
 
 // drainWatch passes log records on and closes draining when the app logs
-// that it takes no more calls (telephony.App.Run on shutdown), so a test
+// that it takes no more calls (ari.App.Run on shutdown), so a test
 // knows when a new call meets a draining server.
 type drainWatch struct {
 	inner    slog.Handler

@@ -21,7 +21,7 @@ import (
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/internal/httpserver"
 	"github.com/slobozhanske/hotline/internal/store"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/sipprobe"
 )
@@ -80,14 +80,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		defer prober.Close()
 	}
 	records := callrecord.NewWriter(pool, cfg.Calls.RecordBuffer, log.With("component", "callrecord"), reg)
-	app := telephony.NewApp(telephony.Config{
+	app := ari.NewApp(ari.Config{
 		URL: cfg.ARI.URL, WebSocketURL: cfg.ARI.WebSocketURL, Application: cfg.ARI.Application,
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password.Reveal(),
 		RequestTimeout: cfg.ARI.RequestTimeout, ReconnectMin: cfg.ARI.ReconnectMin, ReconnectMax: cfg.ARI.ReconnectMax,
 		ShutdownGrace: cfg.Calls.ShutdownGrace, FallbackContext: cfg.Calls.FallbackContext,
 		MaxCallDuration: cfg.Calls.MaxCallDuration, RecordingFormat: cfg.Calls.RecordingFormat,
 		BusyPrompt: busyPrompt,
-	}, records, telephony.NewMetrics(reg), log.With("component", "ari"), svc.handleCall)
+	}, records, ari.NewMetrics(reg), log.With("component", "ari"), svc.handleCall)
 	// A call found in Stasis after a restart goes on under its record; the
 	// records of calls that ended while no server watched are closed.
 	app.TakeOverWith(callrecord.NewHistory(pool))

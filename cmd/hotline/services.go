@@ -20,7 +20,7 @@ import (
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/internal/httpserver"
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/dutyapi"
 	"github.com/slobozhanske/hotline/telephony/escalation"
@@ -131,7 +131,7 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 
 // attachTelephony builds the services that place calls through Asterisk,
 // and the APIs that reach into calls.
-func (s *services) attachTelephony(app *telephony.App, records *callrecord.Writer) error {
+func (s *services) attachTelephony(app *ari.App, records *callrecord.Writer) error {
 	var err error
 	s.engine, err = escalation.NewEngine(escalation.Config{
 		Settings: s.domain.escalation, Store: s.escalationStore, Duty: s.duty,
@@ -201,7 +201,7 @@ const busyPrompt ivr.Media = "sound:hotline/line-busy"
 
 // handleCall is where every resident's call starts (one goroutine per call):
 // the working-hours state picks the menu's entry node and the menu takes over.
-func (s *services) handleCall(ctx context.Context, call *telephony.Call) {
+func (s *services) handleCall(ctx context.Context, call *ari.Call) {
 	if !s.waitForState(ctx, call) {
 		return
 	}
@@ -226,7 +226,7 @@ func (s *services) handleCall(ctx context.Context, call *telephony.Call) {
 // waitForState holds a call that arrives (or is taken over) at start-up
 // until the stored state it is routed by is loaded, at most stateWait;
 // false when the call ended meanwhile.
-func (s *services) waitForState(ctx context.Context, call *telephony.Call) bool {
+func (s *services) waitForState(ctx context.Context, call *ari.Call) bool {
 	select {
 	case <-s.loaded:
 		return true
@@ -247,7 +247,7 @@ func (s *services) waitForState(ctx context.Context, call *telephony.Call) bool 
 }
 
 // route picks the menu's entry node by the working-hours state now.
-func (s *services) route(call *telephony.Call) (string, ivr.ScheduleState) {
+func (s *services) route(call *ari.Call) (string, ivr.ScheduleState) {
 	decision, state := s.scheduleState()
 	start := s.routeFor(decision.State)
 	call.Note(ivr.Step{Kind: "route", Node: start, Detail: map[string]string{"state": string(decision.State), "rule": decision.Rule}})
@@ -267,7 +267,7 @@ func (s *services) scheduleState() (schedule.Decision, ivr.ScheduleState) {
 // was: in the menu at its node, in a queue with its place and join time,
 // or talking to an operator. False when the record says too little (the
 // call never reached the menu): it is then routed as a new call.
-func (s *services) resume(ctx context.Context, call *telephony.Call, past *callrecord.PastCall) bool {
+func (s *services) resume(ctx context.Context, call *ari.Call, past *callrecord.PastCall) bool {
 	if past.Outcome == ivr.OutcomeSOSEscalated {
 		// The card is open and the escalation engine goes on by itself
 		// (its state is stored): the caller has heard their number.

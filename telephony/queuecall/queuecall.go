@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/queue"
 )
 
@@ -89,14 +89,14 @@ type Config struct {
 	LegHangupGrace time.Duration
 }
 
-// Telephony is what the adapter needs of the ARI application (*telephony.App).
+// Telephony is what the adapter needs of the ARI application (*ari.App).
 type Telephony interface {
-	Originate(ctx context.Context, req telephony.OriginateRequest) (*telephony.Leg, error)
-	NewBridge(ctx context.Context, purpose string) (*telephony.Bridge, error)
+	Originate(ctx context.Context, req ari.OriginateRequest) (*ari.Leg, error)
+	NewBridge(ctx context.Context, purpose string) (*ari.Bridge, error)
 	// AdoptLeg and AdoptBridge take over a conversation's leg and bridge
 	// that a previous controller left (see telephony's takeover.go).
-	AdoptLeg(ctx context.Context, channelID, endpoint string) (*telephony.Leg, error)
-	AdoptBridge(id string) (*telephony.Bridge, error)
+	AdoptLeg(ctx context.Context, channelID, endpoint string) (*ari.Leg, error)
+	AdoptBridge(id string) (*ari.Bridge, error)
 }
 
 // Ratings stores a caller's post-call rating (*callrecord.Writer).
@@ -172,7 +172,7 @@ const (
 // to another queue is followed here; a transfer to the menu returns
 // QueueResult{Kind: "menu"}.
 func (s *Service) Join(ctx context.Context, c ivr.Call, queueName string, priority ivr.Priority) (ivr.QueueResult, error) {
-	call, ok := c.(*telephony.Call)
+	call, ok := c.(*ari.Call)
 	if !ok {
 		return ivr.QueueResult{}, fmt.Errorf("queue %s: call %T is not an ARI call", queueName, c)
 	}
@@ -192,7 +192,7 @@ func (s *Service) Join(ctx context.Context, c ivr.Call, queueName string, priori
 // feature,login|logout|pause|unpause): the operator is found by the calling
 // phone, the state changes, a prompt confirms it, and the call ends when
 // HandleFeature returns.
-func (s *Service) HandleFeature(ctx context.Context, call *telephony.Call, feature string) {
+func (s *Service) HandleFeature(ctx context.Context, call *ari.Call, feature string) {
 	if err := call.Answer(ctx); err != nil {
 		return
 	}
@@ -252,7 +252,7 @@ func callerID(name, number string) string {
 	return fmt.Sprintf(`"%s" <%s>`, clean.Replace(name), clean.Replace(number))
 }
 
-func note(call *telephony.Call, queueName, event string, kv ...string) {
+func note(call *ari.Call, queueName, event string, kv ...string) {
 	d := map[string]string{"event": event}
 	for i := 0; i+1 < len(kv); i += 2 {
 		d[kv[i]] = kv[i+1]

@@ -18,7 +18,7 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/aritest"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/queue"
@@ -44,7 +44,7 @@ func testLog() *slog.Logger {
 type rig struct {
 	t       testing.TB
 	srv     *aritest.Server
-	app     *telephony.App
+	app     *ari.App
 	d       *queue.Dispatcher
 	svc     *queuecall.Service
 	pool    *pgxpool.Pool
@@ -110,12 +110,12 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	recDone := make(chan struct{})
 	go func() { defer close(recDone); r.records.Run(ctx, 5*time.Second) }()
 
-	r.app = telephony.NewApp(telephony.Config{
+	r.app = ari.NewApp(ari.Config{
 		URL: srv.URL(), WebSocketURL: srv.WebsocketURL(), Application: "hotline",
 		Username: srv.Username(), Password: srv.Password(), RequestTimeout: 5 * time.Second,
 		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 100 * time.Millisecond, ShutdownGrace: 5 * time.Second,
 		MaxCallDuration: time.Minute, RecordingFormat: "wav",
-	}, r.records, telephony.NewMetrics(nil), log.With("component", "ari"), r.handle)
+	}, r.records, ari.NewMetrics(nil), log.With("component", "ari"), r.handle)
 	r.app.OnEndpointState(func(e, st string) { d.EndpointState(e, st) })
 	r.svc = queuecall.New(r.app, d, queuecall.Config{
 		DefaultQueue: o.queue.Name, Queues: map[string]queuecall.QueueOptions{o.queue.Name: o.media},
@@ -155,7 +155,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 
 // handle is the server's call handler, reduced to the queue: feature codes,
 // or a resident who goes straight to the queue (SOS when the dialplan says so).
-func (r *rig) handle(ctx context.Context, call *telephony.Call) {
+func (r *rig) handle(ctx context.Context, call *ari.Call) {
 	args := call.Args()
 	if len(args) >= 2 && args[0] == "feature" {
 		r.svc.HandleFeature(ctx, call, args[1])

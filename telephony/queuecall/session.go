@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/queue"
 )
 
 // session is one stay of a caller in one queue.
 type session struct {
 	s     *Service
-	call  *telephony.Call
+	call  *ari.Call
 	w     *queue.Waiter
 	name  string
 	opts  QueueOptions
@@ -40,12 +40,12 @@ type session struct {
 
 type answeredLeg struct {
 	offer *queue.Offer
-	leg   *telephony.Leg
+	leg   *ari.Leg
 }
 
 // serve runs one stay in a queue. next names the queue the caller was
 // transferred to, if any.
-func (s *Service) serve(ctx context.Context, call *telephony.Call, name string, priority ivr.Priority) (res ivr.QueueResult, next string, err error) {
+func (s *Service) serve(ctx context.Context, call *ari.Call, name string, priority ivr.Priority) (res ivr.QueueResult, next string, err error) {
 	stay, resumed := s.takeStay(call.ID(), name)
 	if resumed && stay.Talking() {
 		return s.resumeConversation(ctx, call, stay)
@@ -336,7 +336,7 @@ func (sess *session) ring(o *queue.Offer) {
 	}
 	log := sess.log.With("offer", o.ID, "operator", o.OperatorID)
 	// Not cancelled mid-request: a leg Asterisk created must come back to be hung up.
-	leg, err := app.Originate(context.WithoutCancel(octx), telephony.OriginateRequest{
+	leg, err := app.Originate(context.WithoutCancel(octx), ari.OriginateRequest{
 		Endpoint: o.Endpoint, CallerID: callerID(sess.opts.CallerIDName, o.CallerNumber),
 		Timeout: o.RingTimeout + sess.s.cfg.LegHangupGrace, Purpose: "queue",
 	})
@@ -367,7 +367,7 @@ func (sess *session) ring(o *queue.Offer) {
 	f := queue.FailRevoked
 	if octx.Err() == nil {
 		f = queue.FailError
-		if lf, ok := telephony.IsLegFailed(err); ok {
+		if lf, ok := ari.IsLegFailed(err); ok {
 			f = queue.Failure(lf.Reason())
 		}
 	}
@@ -462,7 +462,7 @@ func (sess *session) talk(ctx context.Context, a answeredLeg) (ivr.QueueResult, 
 
 // converse is the conversation between the caller and the operator on leg,
 // until one of them hangs up or the call is transferred.
-func (sess *session) converse(ctx context.Context, leg *telephony.Leg, bridge *telephony.Bridge, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) converse(ctx context.Context, leg *ari.Leg, bridge *ari.Bridge, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
 	call := sess.call
 	for {
 		select {
@@ -503,7 +503,7 @@ func (sess *session) converse(ctx context.Context, leg *telephony.Leg, bridge *t
 // readBack plays an appeal number into the conversation's bridge, so the
 // caller and the operator both hear it, and tells the asker once Asterisk
 // has taken the playbacks (they queue on the bridge and play in order).
-func (sess *session) readBack(ctx context.Context, bridge *telephony.Bridge, rb *queue.ReadBack, log *slog.Logger) {
+func (sess *session) readBack(ctx context.Context, bridge *ari.Bridge, rb *queue.ReadBack, log *slog.Logger) {
 	number := ivr.SpeakDigits(rb.Digits)
 	if number == "" {
 		rb.Done(fmt.Errorf("no digits to read in %q", rb.Digits))
@@ -527,7 +527,7 @@ func (sess *session) readBack(ctx context.Context, bridge *telephony.Bridge, rb 
 // because the channel is gone: its hang-up events may still be on their way
 // (Asterisk answers 400 "Channel not found" to adding a channel that just
 // went), so Asterisk is asked.
-func gone(ctx context.Context, ch *telephony.Channel) bool {
+func gone(ctx context.Context, ch *ari.Channel) bool {
 	ch.Pump()
 	return ch.HungUp() || !ch.Exists(ctx)
 }
@@ -536,7 +536,7 @@ func gone(ctx context.Context, ch *telephony.Channel) bool {
 // operator's leg is hung up (before the dispatcher may offer that phone
 // again), the dispatcher counts it as a failed offer and puts the caller
 // back in their place, and the caller returns to hold (errOperatorLost).
-func (sess *session) operatorLost(ctx context.Context, operator string, leg *telephony.Leg, bridge *telephony.Bridge, log *slog.Logger, err error) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) operatorLost(ctx context.Context, operator string, leg *ari.Leg, bridge *ari.Bridge, log *slog.Logger, err error) (ivr.QueueResult, string, queue.Outcome, error) {
 	hungUp := gone(ctx, leg.Channel)
 	if bridge != nil {
 		bridge.Destroy() // the caller leaves it and stays in the app
@@ -554,7 +554,7 @@ func (sess *session) connectFailed(ctx context.Context, res ivr.QueueResult, err
 	return res, "", queue.OutcomeAnswered, err
 }
 
-func (sess *session) callerHungUpFirst(leg *telephony.Leg, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) callerHungUpFirst(leg *ari.Leg, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
 	leg.Hangup()
 	sess.release() // the operator wraps up
 	note(sess.call, sess.name, "ended", "by", "caller")
@@ -563,7 +563,7 @@ func (sess *session) callerHungUpFirst(leg *telephony.Leg, res ivr.QueueResult, 
 }
 
 // operatorHungUpFirst: the caller hears a goodbye, and may rate the call.
-func (sess *session) operatorHungUpFirst(ctx context.Context, bridge *telephony.Bridge, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) operatorHungUpFirst(ctx context.Context, bridge *ari.Bridge, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
 	sess.release()
 	bridge.Destroy() // the caller leaves the bridge and stays in the app
 	call, p := sess.call, sess.s.cfg.Prompts

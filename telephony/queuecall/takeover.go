@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/queue"
 )
@@ -99,7 +99,7 @@ func (s *Service) takeStay(callID, queueName string) (Stay, bool) {
 // left going: the dispatcher has the operator on the call again, and this
 // goroutine owns the leg and the bridge, so that when either side hangs up
 // the other is ended and the bridge destroyed, as after any conversation.
-func (s *Service) resumeConversation(ctx context.Context, call *telephony.Call, st Stay) (ivr.QueueResult, string, error) {
+func (s *Service) resumeConversation(ctx context.Context, call *ari.Call, st Stay) (ivr.QueueResult, string, error) {
 	log := s.log.With("call", call.ID(), "queue", st.Queue, "operator", st.Operator, "leg", st.Leg, "taken_over", true)
 	res := ivr.QueueResult{Kind: "answered", Operator: st.Operator}
 	w, err := s.d.Reattach(queue.JoinRequest{CallID: call.ID(), CallerNumber: call.CallerNumber(), Queue: st.Queue,
@@ -129,7 +129,7 @@ func (s *Service) resumeConversation(ctx context.Context, call *telephony.Call, 
 	defer bridge.Destroy()
 	leg, err := s.app.AdoptLeg(ctx, st.Leg, st.Endpoint)
 	if err != nil {
-		if !errors.Is(err, telephony.ErrNotFound) && !errors.Is(err, telephony.ErrNotOrphan) {
+		if !errors.Is(err, ari.ErrNotFound) && !errors.Is(err, ari.ErrNotOrphan) {
 			log.Warn("cannot take the operator's leg over", "err", err)
 		}
 		r, next, _, err := sess.operatorHungUpFirst(ctx, bridge, res, log)

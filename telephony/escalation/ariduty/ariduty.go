@@ -1,5 +1,5 @@
 // Package ariduty phones people on duty over the ARI application: it
-// implements escalation.Dialer with telephony.App.Originate and gives the
+// implements escalation.Dialer with ari.App.Originate and gives the
 // engine each answered leg as an escalation.Line.
 package ariduty
 
@@ -11,13 +11,13 @@ import (
 	"github.com/CyCoreSystems/ari/v5/client/native"
 
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 )
 
-// Telephony is what the dialer needs of the ARI application (*telephony.App).
+// Telephony is what the dialer needs of the ARI application (*ari.App).
 type Telephony interface {
-	Originate(ctx context.Context, req telephony.OriginateRequest) (*telephony.Leg, error)
+	Originate(ctx context.Context, req ari.OriginateRequest) (*ari.Leg, error)
 }
 
 // Dialer phones people on duty through Asterisk.
@@ -36,7 +36,7 @@ const Purpose = "escalation"
 // Dial implements escalation.Dialer: it originates the leg and waits for
 // the answer; a leg that is not answered is hung up before Dial returns.
 func (d *Dialer) Dial(ctx context.Context, req escalation.DialRequest) (escalation.Line, error) {
-	leg, err := d.app.Originate(ctx, telephony.OriginateRequest{
+	leg, err := d.app.Originate(ctx, ari.OriginateRequest{
 		Endpoint: req.Endpoint, CallerID: req.CallerID, Timeout: req.Ring, Purpose: Purpose,
 	})
 	if err != nil {
@@ -47,7 +47,7 @@ func (d *Dialer) Dial(ctx context.Context, req escalation.DialRequest) (escalati
 	}
 	if err := leg.WaitAnswer(ctx); err != nil {
 		leg.Hangup()
-		if lf, ok := telephony.IsLegFailed(err); ok {
+		if lf, ok := ari.IsLegFailed(err); ok {
 			return nil, &escalation.DialError{Result: escalation.Result(lf.Reason()), Detail: lf.Error()}
 		}
 		if ctx.Err() != nil {
@@ -72,14 +72,14 @@ func originateFailure(err error) escalation.Result {
 
 // Line is an answered leg to a person on duty.
 type Line struct {
-	leg *telephony.Leg
+	leg *ari.Leg
 }
 
 var _ escalation.Line = (*Line)(nil)
 
 // Leg is the ARI leg, for the caller's goroutine that takes a line from an
 // escalation.Handoff to bridge it with the caller.
-func (l *Line) Leg() *telephony.Leg { return l.leg }
+func (l *Line) Leg() *ari.Leg { return l.leg }
 
 // Play implements escalation.Line: keys interrupt.
 func (l *Line) Play(ctx context.Context, media ...ivr.Media) error {

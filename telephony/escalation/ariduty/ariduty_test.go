@@ -16,7 +16,7 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/aritest"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/escalation"
@@ -55,7 +55,7 @@ type world struct {
 	t        *testing.T
 	ctx      context.Context // the test's deadline
 	srv      *aritest.Server
-	app      *telephony.App
+	app      *ari.App
 	pool     *pgxpool.Pool
 	store    *escalationstore.Store
 	duty     *escalation.Duty
@@ -71,7 +71,7 @@ type world struct {
 	metrics       *escalation.Metrics
 
 	mu      sync.Mutex
-	handler telephony.Handler // residents' calls
+	handler ari.Handler // residents' calls
 }
 
 // newWorld starts the world; opts adjust it before the engine starts.
@@ -91,11 +91,11 @@ func newWorld(t *testing.T, opts ...func(*world)) *world {
 	recCtx, stopRecords := context.WithCancel(context.Background())
 	recDone := make(chan struct{})
 	go func() { defer close(recDone); records.Run(recCtx, time.Second) }()
-	w.app = telephony.NewApp(telephony.Config{
+	w.app = ari.NewApp(ari.Config{
 		URL: srv.URL(), WebSocketURL: srv.WebsocketURL(), Application: app, Username: srv.Username(), Password: srv.Password(),
 		RequestTimeout: 5 * time.Second, ReconnectMin: 50 * time.Millisecond, ReconnectMax: time.Second,
 		ShutdownGrace: 2 * time.Second, MaxCallDuration: time.Minute, RecordingFormat: "wav",
-	}, records, telephony.NewMetrics(nil), logger(), func(ctx context.Context, call *telephony.Call) {
+	}, records, ari.NewMetrics(nil), logger(), func(ctx context.Context, call *ari.Call) {
 		w.mu.Lock()
 		h := w.handler
 		w.mu.Unlock()
@@ -347,7 +347,7 @@ func TestOverARITheCallerIsConnectedToThePersonWhoAccepts(t *testing.T) {
 	}
 	results := make(chan result, 1)
 	w.mu.Lock()
-	w.handler = func(ctx context.Context, call *telephony.Call) {
+	w.handler = func(ctx context.Context, call *ari.Call) {
 		if err := call.Answer(ctx); err != nil {
 			results <- result{err: err}
 			return
@@ -413,7 +413,7 @@ func TestOverARIACallerWhoHangsUpOnHoldLeavesTheEscalationRunning(t *testing.T) 
 	connector := ariduty.NewConnector(w.engine, w.app, ariduty.ConnectorConfig{MOHClass: "default", Clock: w.clock})
 	results := make(chan error, 1)
 	w.mu.Lock()
-	w.handler = func(ctx context.Context, call *telephony.Call) {
+	w.handler = func(ctx context.Context, call *ari.Call) {
 		_ = call.Answer(ctx)
 		hold, err := connector.StartHeld(context.WithoutCancel(ctx), ivr.SOSAlert{
 			Appeal: ivr.Appeal{ID: "appeal-127", Number: "2026-000127", SpokenDigits: "127"}, CallID: call.ID()})

@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 )
 
-// Bridger makes bridges (*telephony.App).
+// Bridger makes bridges (*ari.App).
 type Bridger interface {
-	NewBridge(ctx context.Context, purpose string) (*telephony.Bridge, error)
+	NewBridge(ctx context.Context, purpose string) (*ari.Bridge, error)
 }
 
 // Connector keeps the caller on the line (escalation.keep_caller_on_line):
@@ -61,7 +61,7 @@ func (c *Connector) StartHeld(ctx context.Context, alert ivr.SOSAlert) (ivr.Hold
 	}
 	return func(ctx context.Context, call ivr.Call) (bool, error) {
 		defer h.Release()
-		tc, ok := call.(*telephony.Call)
+		tc, ok := call.(*ari.Call)
 		if !ok {
 			return false, fmt.Errorf("hold the caller: %T is not an ARI call", call)
 		}
@@ -82,7 +82,7 @@ func (c *Connector) StartHeld(ctx context.Context, alert ivr.SOSAlert) (ivr.Hold
 
 // waitForAcceptance plays hold music until the handoff offers a line; nil
 // when it does not.
-func (c *Connector) waitForAcceptance(ctx context.Context, tc *telephony.Call, h *escalation.Handoff) (escalation.Line, error) {
+func (c *Connector) waitForAcceptance(ctx context.Context, tc *ari.Call, h *escalation.Handoff) (escalation.Line, error) {
 	if c.cfg.MOHClass != "" {
 		if err := tc.StartMOH(ctx, c.cfg.MOHClass); err != nil {
 			return nil, fmt.Errorf("hold music: %w", err)
@@ -118,7 +118,7 @@ func (c *Connector) waitForAcceptance(ctx context.Context, tc *telephony.Call, h
 }
 
 // talk bridges the caller and the person on duty until either hangs up.
-func (c *Connector) talk(ctx context.Context, tc *telephony.Call, leg *telephony.Leg) error {
+func (c *Connector) talk(ctx context.Context, tc *ari.Call, leg *ari.Leg) error {
 	br, err := c.app.NewBridge(ctx, "escalation")
 	if err != nil {
 		return fmt.Errorf("connect the caller: %w", err)

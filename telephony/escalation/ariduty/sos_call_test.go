@@ -15,7 +15,7 @@ import (
 	"github.com/slobozhanske/hotline/appeals"
 	"github.com/slobozhanske/hotline/appeals/pgstore"
 	"github.com/slobozhanske/hotline/ivr"
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/aritest"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/schedule"
@@ -112,7 +112,7 @@ func newSOSRig(t *testing.T) *sosRig {
 	flow := &ivr.Flow{Menu: menu, Queues: noQueues{}, Appeals: menuAppeals{r.appeals}, Escalations: r.engine,
 		Location: r.sched.Location(), Log: logger()}
 	r.mu.Lock()
-	r.handler = func(ctx context.Context, call *telephony.Call) {
+	r.handler = func(ctx context.Context, call *ari.Call) {
 		if err := call.Answer(ctx); err != nil {
 			return
 		}

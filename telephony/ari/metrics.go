@@ -1,4 +1,4 @@
-package telephony
+package ari
 
 import "github.com/prometheus/client_golang/prometheus"
 

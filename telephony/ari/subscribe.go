@@ -1,10 +1,10 @@
-package telephony
+package ari
 
 import (
 	"context"
 	"fmt"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 )
 
 // SubscribeEndpoints subscribes the application to event sources such as
@@ -18,7 +18,7 @@ import (
 func (a *App) SubscribeEndpoints(ctx context.Context, sources ...string) error {
 	for _, src := range sources {
 		err := a.rest.do(ctx, "subscribe to "+src, func() error {
-			return a.rest.client.Application().Subscribe(ari.NewKey(ari.ApplicationKey, a.cfg.Application), src)
+			return a.rest.client.Application().Subscribe(ariclient.NewKey(ariclient.ApplicationKey, a.cfg.Application), src)
 		})
 		if err != nil {
 			return fmt.Errorf("subscribe %s to %s: %w", a.cfg.Application, src, err)

@@ -1,11 +1,11 @@
-package telephony
+package ari
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 	"github.com/CyCoreSystems/ari/v5/client/native"
 
 	"github.com/slobozhanske/hotline/ivr"
@@ -22,7 +22,7 @@ type Bridge struct {
 func (a *App) NewBridge(ctx context.Context, purpose string) (*Bridge, error) {
 	id := bridgePrefix + newID()
 	err := a.rest.do(ctx, "create bridge", func() error {
-		_, err := a.rest.client.Bridge().Create(ari.NewKey(ari.BridgeKey, id), "mixing", purpose)
+		_, err := a.rest.client.Bridge().Create(ariclient.NewKey(ariclient.BridgeKey, id), "mixing", purpose)
 		return err
 	})
 	if err != nil {
@@ -37,7 +37,7 @@ func (a *App) NewBridge(ctx context.Context, purpose string) (*Bridge, error) {
 func (b *Bridge) Add(ctx context.Context, ch *Channel) error {
 	var channelGone bool
 	err := b.app.rest.do(ctx, "add "+ch.channelID+" to bridge "+b.ID, func() error {
-		err := b.app.rest.client.Bridge().AddChannel(ari.NewKey(ari.BridgeKey, b.ID), ch.channelID)
+		err := b.app.rest.client.Bridge().AddChannel(ariclient.NewKey(ariclient.BridgeKey, b.ID), ch.channelID)
 		// addChannel's codes are its own (ARI spec): 400 the channel does not
 		// exist, 422 it is not in the app — gone for us, as if hung up; 404 is
 		// the bridge missing and 409 a bridge or channel busy, not a hangup.
@@ -57,7 +57,7 @@ func (b *Bridge) Add(ctx context.Context, ch *Channel) error {
 // Remove takes a channel out of the bridge (it stays in the app).
 func (b *Bridge) Remove(ctx context.Context, ch *Channel) error {
 	err := b.app.rest.do(ctx, "remove "+ch.channelID+" from bridge "+b.ID, func() error {
-		return b.app.rest.client.Bridge().RemoveChannel(ari.NewKey(ari.BridgeKey, b.ID), ch.channelID)
+		return b.app.rest.client.Bridge().RemoveChannel(ariclient.NewKey(ariclient.BridgeKey, b.ID), ch.channelID)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -68,7 +68,7 @@ func (b *Bridge) Remove(ctx context.Context, ch *Channel) error {
 // Record records the bridge's mixed audio under name.
 func (b *Bridge) Record(ctx context.Context, name, format string) error {
 	return b.app.rest.do(ctx, "record bridge "+b.ID, func() error {
-		_, err := b.app.rest.client.Bridge().Record(ari.NewKey(ari.BridgeKey, b.ID), name, &ari.RecordingOptions{Format: format, Exists: "overwrite"})
+		_, err := b.app.rest.client.Bridge().Record(ariclient.NewKey(ariclient.BridgeKey, b.ID), name, &ariclient.RecordingOptions{Format: format, Exists: "overwrite"})
 		return err
 	})
 }
@@ -76,7 +76,7 @@ func (b *Bridge) Record(ctx context.Context, name, format string) error {
 // Play plays media into the bridge (both parties hear it) without waiting.
 func (b *Bridge) Play(ctx context.Context, playbackID, media string) error {
 	return b.app.rest.do(ctx, "play "+media+" to bridge "+b.ID, func() error {
-		_, err := b.app.rest.client.Bridge().Play(ari.NewKey(ari.BridgeKey, b.ID), playbackID, media)
+		_, err := b.app.rest.client.Bridge().Play(ariclient.NewKey(ariclient.BridgeKey, b.ID), playbackID, media)
 		return err
 	})
 }
@@ -86,7 +86,7 @@ func (b *Bridge) Destroy() {
 	ctx, cancel := context.WithTimeout(context.Background(), b.app.cfg.RequestTimeout)
 	defer cancel()
 	err := b.app.rest.do(ctx, "destroy bridge "+b.ID, func() error {
-		return b.app.rest.client.Bridge().Delete(ari.NewKey(ari.BridgeKey, b.ID))
+		return b.app.rest.client.Bridge().Delete(ariclient.NewKey(ariclient.BridgeKey, b.ID))
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		b.app.log.Warn("destroy bridge", "bridge", b.ID, "err", fmt.Errorf("%w", err))

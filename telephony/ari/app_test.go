@@ -1,4 +1,4 @@
-package telephony_test
+package ari_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/net/websocket"
 
-	"github.com/slobozhanske/hotline/telephony"
+	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/aritest"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 )
@@ -37,7 +37,7 @@ type arrival struct {
 // records each call's arrival and then runs play (if set).
 type appRig struct {
 	srv  *aritest.Server
-	app  *telephony.App
+	app  *ari.App
 	stop context.CancelFunc
 	done chan struct{}
 
@@ -46,7 +46,7 @@ type appRig struct {
 	arrived  chan struct{}
 }
 
-func startApp(t *testing.T, srv *aritest.Server, cfg telephony.Config, run func(ctx context.Context, c *telephony.Call), setup ...func(*telephony.App)) *appRig {
+func startApp(t *testing.T, srv *aritest.Server, cfg ari.Config, run func(ctx context.Context, c *ari.Call), setup ...func(*ari.App)) *appRig {
 	t.Helper()
 	r := &appRig{srv: srv, arrived: make(chan struct{}, 100), done: make(chan struct{})}
 	cfg.URL, cfg.WebSocketURL, cfg.Application = srv.URL(), srv.WebsocketURL(), "hotline"
@@ -61,7 +61,7 @@ func startApp(t *testing.T, srv *aritest.Server, cfg telephony.Config, run func(
 	cfg.MaxCallDuration = time.Minute
 	// Records are queued in memory only: these tests read the calls from Asterisk's side.
 	records := callrecord.NewWriter(nil, 100000, testLog(), nil)
-	r.app = telephony.NewApp(cfg, records, telephony.NewMetrics(nil), testLog(), func(ctx context.Context, c *telephony.Call) {
+	r.app = ari.NewApp(cfg, records, ari.NewMetrics(nil), testLog(), func(ctx context.Context, c *ari.Call) {
 		r.mu.Lock()
 		r.arrivals = append(r.arrivals, arrival{channelID: c.ChannelID(), args: c.Args(), readopted: c.Readopted()})
 		r.mu.Unlock()
@@ -148,7 +148,7 @@ func TestCallsLeftInTheApplicationAreTakenOverWithTheirStasisArguments(t *testin
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r := startApp(t, srv, telephony.Config{}, func(ctx context.Context, c *telephony.Call) {
+	r := startApp(t, srv, ari.Config{}, func(ctx context.Context, c *ari.Call) {
 		_ = c.Answer(ctx)
 		_ = c.Play(ctx, false, "sound:hotline/greeting")
 	})
@@ -184,7 +184,7 @@ func TestAnAnsweredLegAndABridgeLeftBehindThatNoCallClaimsAreEndedAfterTheGrace(
 	bridge := postBridge(t, srv, "hotline-br-left")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r := startApp(t, srv, telephony.Config{OrphanGrace: 200 * time.Millisecond}, nil)
+	r := startApp(t, srv, ari.Config{OrphanGrace: 200 * time.Millisecond}, nil)
 	if end, err := left[0].WaitEnded(ctx); err != nil || end.By != aritest.ByApp {
 		t.Errorf("the leg was not hung up by the app: %+v %v", end, err)
 	}
@@ -225,7 +225,7 @@ func TestAnOutboundLegLeftWithoutItsOwnerIsHungUp(t *testing.T) {
 	left := leftBehind(t, srv, aritest.DialOptions{ChannelID: "hotline-leg-0123", Caller: "101", Endpoint: "PJSIP/op101"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r := startApp(t, srv, telephony.Config{}, nil)
+	r := startApp(t, srv, ari.Config{}, nil)
 	if end, err := left[0].WaitEnded(ctx); err != nil || end.By != aritest.ByApp {
 		t.Errorf("the leg was not hung up by the app: %+v %v", end, err)
 	}
@@ -238,8 +238,8 @@ func TestAnOutboundLegLeftWithoutItsOwnerIsHungUp(t *testing.T) {
 
 func TestACallStillInTheMenuWhenTheShutdownGraceEndsGoesToTheFallbackContext(t *testing.T) {
 	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
-	r := startApp(t, srv, telephony.Config{ShutdownGrace: 50 * time.Millisecond, FallbackContext: "hotline-fallback"},
-		func(ctx context.Context, c *telephony.Call) {
+	r := startApp(t, srv, ari.Config{ShutdownGrace: 50 * time.Millisecond, FallbackContext: "hotline-fallback"},
+		func(ctx context.Context, c *ari.Call) {
 			_ = c.Answer(ctx)
 			_, _ = c.NextDigit(ctx, time.Hour) // the caller thinks
 		})
@@ -270,7 +270,7 @@ func TestEveryKeyReachesTheCallOnceWhileTheAppFollowsPJSIPEndpoints(t *testing.T
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	keyed := make(chan string, 1)
-	startApp(t, srv, telephony.Config{}, func(ctx context.Context, c *telephony.Call) {
+	startApp(t, srv, ari.Config{}, func(ctx context.Context, c *ari.Call) {
 		if err := c.Answer(ctx); err != nil {
 			keyed <- "answer: " + err.Error()
 			return
@@ -284,7 +284,7 @@ func TestEveryKeyReachesTheCallOnceWhileTheAppFollowsPJSIPEndpoints(t *testing.T
 			keys = append(keys, k)
 		}
 		keyed <- string(keys)
-	}, func(a *telephony.App) { a.WatchEndpoints("PJSIP") })
+	}, func(a *ari.App) { a.WatchEndpoints("PJSIP") })
 	for !slices.ContainsFunc(srv.Requests(), func(rq aritest.RequestRecord) bool {
 		return rq.Method == http.MethodPost && rq.Path == "/applications/hotline/subscription" && rq.Status < 300
 	}) {

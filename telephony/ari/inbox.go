@@ -1,21 +1,21 @@
-package telephony
+package ari
 
 import (
 	"sync"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 )
 
 // delivery is an event on its way to the goroutine that owns a call.
 type delivery struct {
-	ev ari.Event
+	ev ariclient.Event
 	at time.Time // arrival, for the handling-latency metric
 }
 
 // resync is delivered to every call after the WebSocket reconnects: events
 // may have been missed, so the owner re-checks what it is waiting for.
-type resync struct{ ari.Event }
+type resync struct{ ariclient.Event }
 
 // inbox is an unbounded, ordered queue of events for one call. The WebSocket
 // reader must never block on a slow call, and a call must never lose an

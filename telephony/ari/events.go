@@ -1,4 +1,4 @@
-package telephony
+package ari
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 	"golang.org/x/net/websocket"
 )
 
@@ -37,7 +37,7 @@ type eventStream struct {
 	connected atomic.Bool
 	lastErr   atomic.Value // string
 
-	onEvent     func(ari.Event)
+	onEvent     func(ariclient.Event)
 	onConnected func(ctx context.Context) // after every (re)connect, before events flow
 }
 
@@ -121,7 +121,7 @@ func (s *eventStream) read(ctx context.Context, ws *websocket.Conn) error {
 			// A second copy of an event Asterisk already sent: see recentEvents.
 			continue
 		}
-		ev, err := ari.DecodeEvent(data)
+		ev, err := ariclient.DecodeEvent(data)
 		if err != nil {
 			// An event type this client does not know, or a malformed one: skip it, keep the socket.
 			s.log.Debug("skip undecodable ARI event", "err", err, "bytes", len(data))

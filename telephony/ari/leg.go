@@ -1,4 +1,4 @@
-package telephony
+package ari
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 )
 
 // Leg is a channel the app originated: an operator's phone or the on-duty
@@ -74,7 +74,7 @@ func (a *App) Originate(ctx context.Context, req OriginateRequest) (*Leg, error)
 		timeout = 30
 	}
 	err := a.rest.do(ctx, "originate to "+req.Endpoint, func() error {
-		_, err := a.rest.client.Channel().Originate(nil, ari.OriginateRequest{
+		_, err := a.rest.client.Channel().Originate(nil, ariclient.OriginateRequest{
 			Endpoint: req.Endpoint, CallerID: req.CallerID, Timeout: timeout,
 			App: a.cfg.Application, AppArgs: "leg," + req.Purpose, ChannelID: id,
 		})
@@ -91,7 +91,7 @@ func (a *App) Originate(ctx context.Context, req OriginateRequest) (*Leg, error)
 // WaitAnswer waits until the leg is answered (it enters the app), or returns
 // a *LegFailedError when it ends first (busy, no answer, unavailable).
 func (l *Leg) WaitAnswer(ctx context.Context) error {
-	err := l.wait(ctx, 0, func(ari.Event) bool { return l.inApp }, func() bool {
+	err := l.wait(ctx, 0, func(ariclient.Event) bool { return l.inApp }, func() bool {
 		data, err := l.app.rest.channel(ctx, l.channelID)
 		if err == nil && data.State == "Up" {
 			l.inApp = true
@@ -107,7 +107,7 @@ func (l *Leg) WaitAnswer(ctx context.Context) error {
 	// Ringing ended: wait briefly for ChannelDestroyed and its cause.
 	if !l.destroyed {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		_ = l.wait(wctx, 0, func(ari.Event) bool { return l.destroyed }, nil)
+		_ = l.wait(wctx, 0, func(ariclient.Event) bool { return l.destroyed }, nil)
 		cancel()
 	}
 	return &LegFailedError{Endpoint: l.Endpoint, Cause: l.cause, CauseText: l.causeText}

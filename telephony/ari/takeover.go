@@ -1,4 +1,4 @@
-package telephony
+package ari
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 )
@@ -183,7 +183,7 @@ const bridgePrefix = "hotline-br-"
 // leftBridges lists the bridges a previous controller of this app left in
 // Asterisk (ours by their id), not counting those this one owns.
 func (a *App) leftBridges(ctx context.Context) ([]string, error) {
-	var keys []*ari.Key
+	var keys []*ariclient.Key
 	err := a.rest.do(ctx, "list bridges", func() error {
 		var err error
 		keys, err = a.rest.client.Bridge().List(nil)

@@ -1,4 +1,4 @@
-package telephony
+package ari
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 
 	"github.com/slobozhanske/hotline/ivr"
 )
@@ -56,15 +56,15 @@ func hangupErr(what string) error { return fmt.Errorf("%s: %w", what, ivr.ErrHan
 func (c *Channel) absorb(d delivery) {
 	c.app.metrics.eventLatency.Observe(time.Since(d.at).Seconds())
 	switch e := d.ev.(type) {
-	case *ari.StasisStart:
+	case *ariclient.StasisStart:
 		if e.Channel.ID == c.channelID {
 			c.inApp = true
 		}
-	case *ari.ChannelDtmfReceived:
+	case *ariclient.ChannelDtmfReceived:
 		if e.Channel.ID == c.channelID && len(e.Digit) == 1 && strings.ContainsAny(e.Digit, "0123456789*#") {
 			c.digits = append(c.digits, e.Digit[0])
 		}
-	case *ari.ChannelHangupRequest:
+	case *ariclient.ChannelHangupRequest:
 		if e.Channel.ID == c.channelID {
 			c.hungUp = true
 			switch {
@@ -78,11 +78,11 @@ func (c *Channel) absorb(d delivery) {
 				c.cause, c.causeText = CauseNormal, causeText(CauseNormal)
 			}
 		}
-	case *ari.StasisEnd:
+	case *ariclient.StasisEnd:
 		if e.Channel.ID == c.channelID {
 			c.hungUp, c.left = true, true
 		}
-	case *ari.ChannelDestroyed:
+	case *ariclient.ChannelDestroyed:
 		if e.Channel.ID == c.channelID {
 			c.hungUp, c.left, c.destroyed = true, true, true
 			// Asterisk may destroy with cause 0 after a hangup request gave
@@ -91,11 +91,11 @@ func (c *Channel) absorb(d delivery) {
 				c.cause, c.causeText = e.Cause, e.CauseTxt
 			}
 		}
-	case *ari.ChannelEnteredBridge:
+	case *ariclient.ChannelEnteredBridge:
 		if e.Channel.ID == c.channelID {
 			c.bridgeID = e.Bridge.ID
 		}
-	case *ari.ChannelLeftBridge:
+	case *ariclient.ChannelLeftBridge:
 		if e.Channel.ID == c.channelID && c.bridgeID == e.Bridge.ID {
 			c.bridgeID = ""
 		}
@@ -117,7 +117,7 @@ var errTimeout = errors.New("timeout")
 // timeout passes (errTimeout) or ctx ends. After a WebSocket reconnect it
 // checks the channel still exists and asks onResync whether what it waits
 // for already happened (its event may have been lost).
-func (c *Channel) wait(ctx context.Context, timeout time.Duration, done func(ari.Event) bool, onResync func() bool) error {
+func (c *Channel) wait(ctx context.Context, timeout time.Duration, done func(ariclient.Event) bool, onResync func() bool) error {
 	var timer <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -199,8 +199,8 @@ func (c *Channel) Play(ctx context.Context, interruptible bool, media ...ivr.Med
 			return c.errGone(err)
 		}
 		finished := false
-		err := c.wait(ctx, 0, func(ev ari.Event) bool {
-			if e, ok := ev.(*ari.PlaybackFinished); ok && e.Playback.ID == pbID {
+		err := c.wait(ctx, 0, func(ev ariclient.Event) bool {
+			if e, ok := ev.(*ariclient.PlaybackFinished); ok && e.Playback.ID == pbID {
 				finished = true
 			}
 			return finished || (interruptible && len(c.digits) > 0)
@@ -235,7 +235,7 @@ func (c *Channel) stopPlayback(pbID string) {
 
 // NextDigit returns the next key, waiting up to timeout; ivr.ErrNoInput when none comes.
 func (c *Channel) NextDigit(ctx context.Context, timeout time.Duration) (byte, error) {
-	err := c.wait(ctx, timeout, func(ari.Event) bool { return len(c.digits) > 0 }, nil)
+	err := c.wait(ctx, timeout, func(ariclient.Event) bool { return len(c.digits) > 0 }, nil)
 	if len(c.digits) > 0 {
 		d := c.digits[0]
 		c.digits = c.digits[1:]
@@ -261,7 +261,7 @@ func (c *Channel) Record(ctx context.Context, opts ivr.RecordOptions) (ivr.Recor
 		terminate = string(opts.Terminator)
 	}
 	name := opts.Name
-	err := c.app.rest.record(ctx, c.channelID, name, &ari.RecordingOptions{
+	err := c.app.rest.record(ctx, c.channelID, name, &ariclient.RecordingOptions{
 		Format:      c.app.cfg.RecordingFormat,
 		MaxDuration: opts.MaxDuration,
 		MaxSilence:  opts.MaxSilence,
@@ -276,15 +276,15 @@ func (c *Channel) Record(ctx context.Context, opts ivr.RecordOptions) (ivr.Recor
 	var result ivr.Recording
 	var failed string
 	finished := false
-	ended := func(ev ari.Event) bool {
+	ended := func(ev ariclient.Event) bool {
 		switch e := ev.(type) {
-		case *ari.RecordingFinished:
+		case *ariclient.RecordingFinished:
 			if e.Recording.Name == name {
 				finished = true
 				d := time.Duration(e.Recording.Duration)
 				result = ivr.Recording{Name: name, Duration: d, Empty: d == 0}
 			}
-		case *ari.RecordingFailed:
+		case *ariclient.RecordingFailed:
 			if e.Recording.Name == name {
 				finished, failed = true, e.Recording.Cause
 			}
@@ -329,7 +329,7 @@ const recordingAfterHangup = 2 * time.Second
 // linger consumes the events that follow the far end's hangup, for at most
 // d, until done reports true; false when done never did (the channel left
 // the application first, or d passed).
-func (c *Channel) linger(ctx context.Context, d time.Duration, done func(ari.Event) bool) bool {
+func (c *Channel) linger(ctx context.Context, d time.Duration, done func(ariclient.Event) bool) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {

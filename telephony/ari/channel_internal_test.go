@@ -1,4 +1,4 @@
-package telephony
+package ari
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 
 	"github.com/slobozhanske/hotline/ivr"
 )
@@ -24,12 +24,12 @@ func idleChannel(id string) *Channel {
 func TestAKeyPressedAsThePromptEndsIsTheAnswerToTheQuestionThatFollows(t *testing.T) {
 	c := idleChannel("1700000000.1")
 	now := time.Now()
-	c.in.push(delivery{ev: &ari.PlaybackFinished{Playback: ari.PlaybackData{ID: "pb1", TargetURI: "channel:1700000000.1", State: "done"}}, at: now})
-	c.in.push(delivery{ev: &ari.ChannelDtmfReceived{Channel: ari.ChannelData{ID: "1700000000.1"}, Digit: "4"}, at: now})
+	c.in.push(delivery{ev: &ariclient.PlaybackFinished{Playback: ariclient.PlaybackData{ID: "pb1", TargetURI: "channel:1700000000.1", State: "done"}}, at: now})
+	c.in.push(delivery{ev: &ariclient.ChannelDtmfReceived{Channel: ariclient.ChannelData{ID: "1700000000.1"}, Digit: "4"}, at: now})
 
 	finished := false
-	err := c.wait(context.Background(), time.Second, func(ev ari.Event) bool {
-		if e, ok := ev.(*ari.PlaybackFinished); ok && e.Playback.ID == "pb1" {
+	err := c.wait(context.Background(), time.Second, func(ev ariclient.Event) bool {
+		if e, ok := ev.(*ariclient.PlaybackFinished); ok && e.Playback.ID == "pb1" {
 			finished = true
 		}
 		return finished
@@ -48,12 +48,12 @@ func TestAKeyPressedAsThePromptEndsIsTheAnswerToTheQuestionThatFollows(t *testin
 func TestSettlingAfterAHangupWaitsForChannelDestroyedAndItsCause(t *testing.T) {
 	c := idleChannel("1700000000.2")
 	now := time.Now()
-	ch := ari.ChannelData{ID: "1700000000.2"}
-	c.in.push(delivery{ev: &ari.ChannelHangupRequest{Channel: ch, Cause: 16}, at: now})
-	c.in.push(delivery{ev: &ari.StasisEnd{Channel: ch}, at: now})
+	ch := ariclient.ChannelData{ID: "1700000000.2"}
+	c.in.push(delivery{ev: &ariclient.ChannelHangupRequest{Channel: ch, Cause: 16}, at: now})
+	c.in.push(delivery{ev: &ariclient.StasisEnd{Channel: ch}, at: now})
 	go func() {
 		time.Sleep(20 * time.Millisecond) // ChannelDestroyed a moment later, as it may come
-		c.in.push(delivery{ev: &ari.ChannelDestroyed{Channel: ch, Cause: 16, CauseTxt: "Normal Clearing"}, at: time.Now()})
+		c.in.push(delivery{ev: &ariclient.ChannelDestroyed{Channel: ch, Cause: 16, CauseTxt: "Normal Clearing"}, at: time.Now()})
 	}()
 	c.settle(context.Background(), 5*time.Second)
 	if cause, text := c.Cause(); !c.destroyed || cause != 16 || text != "Normal Clearing" {
@@ -66,10 +66,10 @@ func TestSettlingAfterAHangupWaitsForChannelDestroyedAndItsCause(t *testing.T) {
 func TestChannelDestroyedWithCauseZeroKeepsTheHangupRequestsCause(t *testing.T) {
 	c := idleChannel("1700000000.3")
 	now := time.Now()
-	ch := ari.ChannelData{ID: "1700000000.3"}
-	c.in.push(delivery{ev: &ari.ChannelHangupRequest{Channel: ch, Cause: 16}, at: now})
-	c.in.push(delivery{ev: &ari.StasisEnd{Channel: ch}, at: now})
-	c.in.push(delivery{ev: &ari.ChannelDestroyed{Channel: ch, Cause: 0, CauseTxt: "Unknown"}, at: now})
+	ch := ariclient.ChannelData{ID: "1700000000.3"}
+	c.in.push(delivery{ev: &ariclient.ChannelHangupRequest{Channel: ch, Cause: 16}, at: now})
+	c.in.push(delivery{ev: &ariclient.StasisEnd{Channel: ch}, at: now})
+	c.in.push(delivery{ev: &ariclient.ChannelDestroyed{Channel: ch, Cause: 0, CauseTxt: "Unknown"}, at: now})
 	c.settle(context.Background(), 5*time.Second)
 	if cause, _ := c.Cause(); !c.destroyed || cause != 16 {
 		t.Fatalf("destroyed %v, cause %d; want 16 from the hangup request", c.destroyed, cause)
@@ -81,9 +81,9 @@ func TestChannelDestroyedWithCauseZeroKeepsTheHangupRequestsCause(t *testing.T) 
 func TestACallersByeWithoutACauseIsANormalClearing(t *testing.T) {
 	c := idleChannel("1700000000.4")
 	now := time.Now()
-	ch := ari.ChannelData{ID: "1700000000.4"}
-	c.in.push(delivery{ev: &ari.ChannelHangupRequest{Channel: ch}, at: now})
-	c.in.push(delivery{ev: &ari.StasisEnd{Channel: ch}, at: now})
+	ch := ariclient.ChannelData{ID: "1700000000.4"}
+	c.in.push(delivery{ev: &ariclient.ChannelHangupRequest{Channel: ch}, at: now})
+	c.in.push(delivery{ev: &ariclient.StasisEnd{Channel: ch}, at: now})
 	c.settle(context.Background(), 50*time.Millisecond)
 	if cause, text := c.Cause(); cause != 16 || text != "Normal Clearing" {
 		t.Fatalf("cause %d %q; want 16 Normal Clearing", cause, text)
@@ -95,11 +95,11 @@ func TestACallersByeWithoutACauseIsANormalClearing(t *testing.T) {
 // The wait ends at the hangup; linger still learns the length.
 func TestARecordingsEndIsReadAfterTheCallersHangup(t *testing.T) {
 	c := idleChannel("1700000000.5")
-	ch := ari.ChannelData{ID: "1700000000.5"}
-	c.in.push(delivery{ev: &ari.ChannelHangupRequest{Channel: ch}, at: time.Now()})
-	var duration ari.DurationSec = -1
-	ended := func(ev ari.Event) bool {
-		if e, ok := ev.(*ari.RecordingFinished); ok && e.Recording.Name == "msg" {
+	ch := ariclient.ChannelData{ID: "1700000000.5"}
+	c.in.push(delivery{ev: &ariclient.ChannelHangupRequest{Channel: ch}, at: time.Now()})
+	var duration ariclient.DurationSec = -1
+	ended := func(ev ariclient.Event) bool {
+		if e, ok := ev.(*ariclient.RecordingFinished); ok && e.Recording.Name == "msg" {
 			duration = e.Recording.Duration
 			return true
 		}
@@ -110,15 +110,15 @@ func TestARecordingsEndIsReadAfterTheCallersHangup(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(5 * time.Millisecond) // a later batch, as over a real WebSocket
-		c.in.push(delivery{ev: &ari.RecordingFinished{Recording: ari.LiveRecordingData{Name: "msg", Duration: 0}}, at: time.Now()})
-		c.in.push(delivery{ev: &ari.StasisEnd{Channel: ch}, at: time.Now()})
+		c.in.push(delivery{ev: &ariclient.RecordingFinished{Recording: ariclient.LiveRecordingData{Name: "msg", Duration: 0}}, at: time.Now()})
+		c.in.push(delivery{ev: &ariclient.StasisEnd{Channel: ch}, at: time.Now()})
 	}()
 	if !c.linger(context.Background(), time.Second, ended) || duration != 0 {
 		t.Fatalf("the recording's end after the hangup was not read")
 	}
 	// Without it, linger gives up when the channel leaves the application.
 	c2 := idleChannel("1700000000.6")
-	c2.in.push(delivery{ev: &ari.StasisEnd{Channel: ari.ChannelData{ID: "1700000000.6"}}, at: time.Now()})
+	c2.in.push(delivery{ev: &ariclient.StasisEnd{Channel: ariclient.ChannelData{ID: "1700000000.6"}}, at: time.Now()})
 	if c2.linger(context.Background(), time.Second, ended) {
 		t.Fatal("linger found an end that never came")
 	}

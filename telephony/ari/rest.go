@@ -1,4 +1,4 @@
-package telephony
+package ari
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 	"github.com/CyCoreSystems/ari/v5/client/native"
 )
 
@@ -66,39 +66,39 @@ func (r *rest) do(ctx context.Context, what string, fn func() error) error {
 
 func (r *rest) answer(ctx context.Context, channelID string) error {
 	return r.do(ctx, "answer "+channelID, func() error {
-		return r.client.Channel().Answer(ari.NewKey(ari.ChannelKey, channelID))
+		return r.client.Channel().Answer(ariclient.NewKey(ariclient.ChannelKey, channelID))
 	})
 }
 
 func (r *rest) hangup(ctx context.Context, channelID, reason string) error {
 	return r.do(ctx, "hang up "+channelID, func() error {
-		return r.client.Channel().Hangup(ari.NewKey(ari.ChannelKey, channelID), reason)
+		return r.client.Channel().Hangup(ariclient.NewKey(ariclient.ChannelKey, channelID), reason)
 	})
 }
 
 // continueInDialplan hands the channel back to the dialplan (it leaves Stasis).
 func (r *rest) continueInDialplan(ctx context.Context, channelID, dialplanContext string) error {
 	return r.do(ctx, "continue "+channelID, func() error {
-		return r.client.Channel().Continue(ari.NewKey(ari.ChannelKey, channelID), dialplanContext, "s", 1)
+		return r.client.Channel().Continue(ariclient.NewKey(ariclient.ChannelKey, channelID), dialplanContext, "s", 1)
 	})
 }
 
 func (r *rest) play(ctx context.Context, channelID, playbackID, media string) error {
 	return r.do(ctx, "play "+media+" on "+channelID, func() error {
-		_, err := r.client.Channel().Play(ari.NewKey(ari.ChannelKey, channelID), playbackID, media)
+		_, err := r.client.Channel().Play(ariclient.NewKey(ariclient.ChannelKey, channelID), playbackID, media)
 		return err
 	})
 }
 
 func (r *rest) stopPlayback(ctx context.Context, playbackID string) error {
 	return r.do(ctx, "stop playback "+playbackID, func() error {
-		return r.client.Playback().Stop(ari.NewKey(ari.PlaybackKey, playbackID))
+		return r.client.Playback().Stop(ariclient.NewKey(ariclient.PlaybackKey, playbackID))
 	})
 }
 
 func (r *rest) playbackExists(ctx context.Context, playbackID string) (bool, error) {
 	err := r.do(ctx, "get playback "+playbackID, func() error {
-		_, err := r.client.Playback().Data(ari.NewKey(ari.PlaybackKey, playbackID))
+		_, err := r.client.Playback().Data(ariclient.NewKey(ariclient.PlaybackKey, playbackID))
 		return unwrapDataErr(err)
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -107,22 +107,22 @@ func (r *rest) playbackExists(ctx context.Context, playbackID string) (bool, err
 	return err == nil, err
 }
 
-func (r *rest) record(ctx context.Context, channelID, name string, opts *ari.RecordingOptions) error {
+func (r *rest) record(ctx context.Context, channelID, name string, opts *ariclient.RecordingOptions) error {
 	return r.do(ctx, "record "+name+" on "+channelID, func() error {
-		_, err := r.client.Channel().Record(ari.NewKey(ari.ChannelKey, channelID), name, opts)
+		_, err := r.client.Channel().Record(ariclient.NewKey(ariclient.ChannelKey, channelID), name, opts)
 		return err
 	})
 }
 
 func (r *rest) stopRecording(ctx context.Context, name string) error {
 	return r.do(ctx, "stop recording "+name, func() error {
-		return r.client.LiveRecording().Stop(ari.NewKey(ari.LiveRecordingKey, name))
+		return r.client.LiveRecording().Stop(ariclient.NewKey(ariclient.LiveRecordingKey, name))
 	})
 }
 
 func (r *rest) channelExists(ctx context.Context, channelID string) (bool, error) {
 	err := r.do(ctx, "get channel "+channelID, func() error {
-		_, err := r.client.Channel().Data(ari.NewKey(ari.ChannelKey, channelID))
+		_, err := r.client.Channel().Data(ariclient.NewKey(ariclient.ChannelKey, channelID))
 		return unwrapDataErr(err)
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -132,11 +132,11 @@ func (r *rest) channelExists(ctx context.Context, channelID string) (bool, error
 }
 
 // channel returns a channel's current data.
-func (r *rest) channel(ctx context.Context, channelID string) (*ari.ChannelData, error) {
-	var data *ari.ChannelData
+func (r *rest) channel(ctx context.Context, channelID string) (*ariclient.ChannelData, error) {
+	var data *ariclient.ChannelData
 	err := r.do(ctx, "get channel "+channelID, func() error {
 		var err error
-		data, err = r.client.Channel().Data(ari.NewKey(ari.ChannelKey, channelID))
+		data, err = r.client.Channel().Data(ariclient.NewKey(ariclient.ChannelKey, channelID))
 		return unwrapDataErr(err)
 	})
 	return data, err
@@ -146,7 +146,7 @@ func (r *rest) channel(ctx context.Context, channelID string) (*ari.ChannelData,
 // application it is executing with that application's data, e.g. "Stasis"
 // and "hotline,feature,login". ari/v5's model of the channel lacks
 // dialplan.app_name and app_data, so this GET is decoded here.
-func (r *rest) channelInApp(ctx context.Context, channelID string) (*ari.ChannelData, string, string, error) {
+func (r *rest) channelInApp(ctx context.Context, channelID string) (*ariclient.ChannelData, string, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	what := "get channel " + channelID
@@ -170,7 +170,7 @@ func (r *rest) channelInApp(ctx context.Context, channelID string) (*ari.Channel
 	case resp.StatusCode != http.StatusOK:
 		return nil, "", "", fmt.Errorf("%s: %s: %s", what, resp.Status, bytes.TrimSpace(body))
 	}
-	var data ari.ChannelData
+	var data ariclient.ChannelData
 	var extra struct {
 		Dialplan struct {
 			AppName string `json:"app_name"`
@@ -208,7 +208,7 @@ func stasisArgs(appName, appData, app string) (args []string, ok bool) {
 func (r *rest) appChannels(ctx context.Context, app string) ([]string, error) {
 	var ids []string
 	err := r.do(ctx, "get application "+app, func() error {
-		data, err := r.client.Application().Data(ari.NewKey(ari.ApplicationKey, app))
+		data, err := r.client.Application().Data(ariclient.NewKey(ariclient.ApplicationKey, app))
 		if err != nil {
 			return unwrapDataErr(err)
 		}
@@ -249,20 +249,20 @@ func unwrapDataErr(err error) error {
 
 func (r *rest) startMOH(ctx context.Context, channelID, class string) error {
 	return r.do(ctx, "start MOH on "+channelID, func() error {
-		return r.client.Channel().MOH(ari.NewKey(ari.ChannelKey, channelID), class)
+		return r.client.Channel().MOH(ariclient.NewKey(ariclient.ChannelKey, channelID), class)
 	})
 }
 
 func (r *rest) stopMOH(ctx context.Context, channelID string) error {
 	return r.do(ctx, "stop MOH on "+channelID, func() error {
-		return r.client.Channel().StopMOH(ari.NewKey(ari.ChannelKey, channelID))
+		return r.client.Channel().StopMOH(ariclient.NewKey(ariclient.ChannelKey, channelID))
 	})
 }
 
 // liveRecordingExists reports whether a recording is still in progress.
 func (r *rest) liveRecordingExists(ctx context.Context, name string) (bool, error) {
 	err := r.do(ctx, "get live recording "+name, func() error {
-		_, err := r.client.LiveRecording().Data(ari.NewKey(ari.LiveRecordingKey, name))
+		_, err := r.client.LiveRecording().Data(ariclient.NewKey(ariclient.LiveRecordingKey, name))
 		return unwrapDataErr(err)
 	})
 	if errors.Is(err, ErrNotFound) {

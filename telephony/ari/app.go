@@ -1,7 +1,7 @@
-// Package telephony is everything that talks to Asterisk: the ARI connection,
+// Package ari is everything that talks to Asterisk: the ARI connection,
 // the Stasis application and its calls (one goroutine per call), and the
 // adapters that let the domain packages drive a call.
-package telephony
+package ari
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 	"github.com/CyCoreSystems/ari/v5/client/native"
 
 	"github.com/slobozhanske/hotline/ivr"
@@ -172,13 +172,13 @@ func waitGroupTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 }
 
 // onEvent runs on the WebSocket reader goroutine: it must not block.
-func (a *App) onEvent(ev ari.Event) {
+func (a *App) onEvent(ev ariclient.Event) {
 	now := time.Now()
-	if e, ok := ev.(*ari.StasisStart); ok {
+	if e, ok := ev.(*ariclient.StasisStart); ok {
 		a.onStasisStart(e, now)
 		return
 	}
-	if e, ok := ev.(*ari.EndpointStateChange); ok && a.onEndpoint != nil {
+	if e, ok := ev.(*ariclient.EndpointStateChange); ok && a.onEndpoint != nil {
 		a.onEndpoint(e.Endpoint.Technology+"/"+e.Endpoint.Resource, e.Endpoint.State)
 	}
 	a.mu.Lock()
@@ -191,24 +191,24 @@ func (a *App) onEvent(ev ari.Event) {
 }
 
 // channelsOf names the channels an event concerns.
-func channelsOf(ev ari.Event) []string {
+func channelsOf(ev ariclient.Event) []string {
 	switch e := ev.(type) {
-	case *ari.PlaybackStarted:
+	case *ariclient.PlaybackStarted:
 		return targetChannel(e.Playback.TargetURI)
-	case *ari.PlaybackContinuing:
+	case *ariclient.PlaybackContinuing:
 		return targetChannel(e.Playback.TargetURI)
-	case *ari.PlaybackFinished:
+	case *ariclient.PlaybackFinished:
 		return targetChannel(e.Playback.TargetURI)
-	case *ari.RecordingStarted:
+	case *ariclient.RecordingStarted:
 		return targetChannel(e.Recording.TargetURI)
-	case *ari.RecordingFinished:
+	case *ariclient.RecordingFinished:
 		return targetChannel(e.Recording.TargetURI)
-	case *ari.RecordingFailed:
+	case *ariclient.RecordingFailed:
 		return targetChannel(e.Recording.TargetURI)
 	}
 	var ids []string
 	for _, k := range ev.Keys() {
-		if k.Kind == ari.ChannelKey && k.ID != "" {
+		if k.Kind == ariclient.ChannelKey && k.ID != "" {
 			ids = append(ids, k.ID)
 		}
 	}
@@ -222,14 +222,14 @@ func targetChannel(uri string) []string {
 	return nil
 }
 
-func (a *App) onStasisStart(e *ari.StasisStart, now time.Time) {
+func (a *App) onStasisStart(e *ariclient.StasisStart, now time.Time) {
 	a.startCall(e, now, false)
 }
 
 // startCall gives a channel that entered the app a goroutine (readopted: it
 // was found in the app after a (re)connect rather than announced by
 // StasisStart). A channel that already has an owner gets the event instead.
-func (a *App) startCall(e *ari.StasisStart, now time.Time, readopted bool) {
+func (a *App) startCall(e *ariclient.StasisStart, now time.Time, readopted bool) {
 	a.mu.Lock()
 	if owner, known := a.owners[e.Channel.ID]; known {
 		// A leg we originated has answered, a re-delivery, or the StasisStart
@@ -300,7 +300,7 @@ func (a *App) readHistory(ctx context.Context, c *Call) (callrecord.PastCall, bo
 	}
 }
 
-func (a *App) newCall(ch ari.ChannelData, args []string) *Call {
+func (a *App) newCall(ch ariclient.ChannelData, args []string) *Call {
 	id := newID()
 	c := &Call{Channel: a.newChannel(ch.ID, a.log.With("call", id, "channel", ch.ID)), id: id, args: args}
 	c.inApp = true
@@ -447,7 +447,7 @@ func (a *App) readopt(ctx context.Context) {
 // unownedChannel is a channel found in the app without an owner, with the
 // dialplan application it runs.
 type unownedChannel struct {
-	data             *ari.ChannelData
+	data             *ariclient.ChannelData
 	appName, appData string
 }
 
@@ -480,14 +480,14 @@ func (a *App) adoptUnowned(ctx context.Context, u unownedChannel) {
 		a.log.Info("re-adopt: channel not in this application's Stasis; left alone", "channel", id, "app", appName, "data", appData)
 		return
 	}
-	a.startCall(&ari.StasisStart{Channel: *data, Args: args}, time.Now(), true)
+	a.startCall(&ariclient.StasisStart{Channel: *data, Args: args}, time.Now(), true)
 }
 
 // legPrefix starts the id of every channel the app originates, so a
 // restarted controller can tell its own outbound legs from residents' calls.
 const legPrefix = "hotline-leg-"
 
-func isOutboundLeg(ch *ari.ChannelData) bool {
+func isOutboundLeg(ch *ariclient.ChannelData) bool {
 	return strings.HasPrefix(ch.ID, legPrefix)
 }
 

@@ -1,10 +1,10 @@
-package telephony
+package ari
 
 import (
 	"context"
 	"fmt"
 
-	"github.com/CyCoreSystems/ari/v5"
+	ariclient "github.com/CyCoreSystems/ari/v5"
 )
 
 // WatchEndpoints makes the app follow the state of every endpoint of these
@@ -25,7 +25,7 @@ func (a *App) syncEndpoints(ctx context.Context) {
 		if a.onEndpoint == nil {
 			continue
 		}
-		var list []*ari.Key
+		var list []*ariclient.Key
 		err := a.rest.do(ctx, "list "+tech+" endpoints", func() error {
 			var err error
 			list, err = a.rest.client.Endpoint().ListByTech(tech, nil)
@@ -36,7 +36,7 @@ func (a *App) syncEndpoints(ctx context.Context) {
 			continue
 		}
 		for _, k := range list {
-			var data *ari.EndpointData
+			var data *ariclient.EndpointData
 			err := a.rest.do(ctx, "get endpoint "+k.ID, func() error {
 				var err error
 				data, err = a.rest.client.Endpoint().Data(k)
