@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // BenchmarkCallsThroughTheMenu runs residents' calls through the real serve

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/config"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // api calls the server's HTTP API as the rig's supervisor and decodes a

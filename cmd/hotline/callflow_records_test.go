@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/config"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // A caller still waiting in the queue when the shutdown grace is over did

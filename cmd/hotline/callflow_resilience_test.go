@@ -19,7 +19,7 @@ import (
 
 	"golang.org/x/net/websocket"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 func TestCallsInTheMiddleOfTheMenuWhenTheARIWebSocketDropsAreCarriedOnOrEndedWithCompleteRecords(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/config"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // patientMenu makes every menu node wait a minute for a key, so a call

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // apiCard is the part of an appeal card the tests read.

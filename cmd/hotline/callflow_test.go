@@ -32,7 +32,7 @@ import (
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/internal/store"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // Moments in Europe/Kyiv.

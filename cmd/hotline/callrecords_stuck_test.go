@@ -16,7 +16,7 @@ import (
 
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/internal/store"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // A server was killed with a resident in its Stasis application; the

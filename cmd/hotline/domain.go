@@ -10,9 +10,9 @@ import (
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/ivr/prompts"
+	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	"github.com/slobozhanske/hotline/telephony/queuecall"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 

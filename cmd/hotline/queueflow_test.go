@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/config"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // op101Token is the API token of operator op101 (an operator's user name

@@ -21,15 +21,15 @@ import (
 	"github.com/slobozhanske/hotline/internal/httpserver"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/ari"
+	"github.com/slobozhanske/hotline/telephony/ari/dutycall"
+	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/dutyapi"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/escalation/ariduty"
 	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
 	"github.com/slobozhanske/hotline/telephony/queue"
 	"github.com/slobozhanske/hotline/telephony/queue/queueapi"
 	"github.com/slobozhanske/hotline/telephony/queue/queuestore"
-	"github.com/slobozhanske/hotline/telephony/queuecall"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 	"github.com/slobozhanske/hotline/telephony/schedulestore"
 )
@@ -135,7 +135,7 @@ func (s *services) attachTelephony(app *ari.App, records *callrecord.Writer) err
 	var err error
 	s.engine, err = escalation.NewEngine(escalation.Config{
 		Settings: s.domain.escalation, Store: s.escalationStore, Duty: s.duty,
-		Dialer: ariduty.New(app), History: appealHistory{s.appeals}, Prompts: s.domain.dutyPrompt,
+		Dialer: dutycall.New(app), History: appealHistory{s.appeals}, Prompts: s.domain.dutyPrompt,
 		Metrics: escalation.NewMetrics(s.reg), Log: s.log.With("component", "escalation"),
 	})
 	if err != nil {
@@ -170,7 +170,7 @@ func (s *services) attachTelephony(app *ari.App, records *callrecord.Writer) err
 		if len(s.cfg.Queues) > 0 {
 			moh = s.cfg.Queues[0].MOHClass
 		}
-		s.flow.Hold = ariduty.NewConnector(s.engine, app, ariduty.ConnectorConfig{MOHClass: moh, Log: s.log.With("component", "sos-hold")})
+		s.flow.Hold = dutycall.NewConnector(s.engine, app, dutycall.ConnectorConfig{MOHClass: moh, Log: s.log.With("component", "sos-hold")})
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/config"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // childSpecEnv carries a childSpec to the child process.

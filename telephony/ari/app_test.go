@@ -15,7 +15,7 @@ import (
 	"golang.org/x/net/websocket"
 
 	"github.com/slobozhanske/hotline/telephony/ari"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 )
 

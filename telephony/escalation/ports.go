@@ -58,7 +58,7 @@ type DialRequest struct {
 	EscalationID string        // for logs
 }
 
-// Dialer phones people on duty (ariduty over the ARI application).
+// Dialer phones people on duty (telephony/ari/dutycall over the ARI application).
 type Dialer interface {
 	// Dial places the call and returns once it is answered. When it is not,
 	// the error is a *DialError naming the result (busy, no_answer,

@@ -19,7 +19,7 @@ import (
 
 	"golang.org/x/net/websocket"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // This file is a generic replayer of the ARI transcripts recorded from a real

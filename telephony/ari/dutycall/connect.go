@@ -1,4 +1,4 @@
-package ariduty
+package dutycall
 
 import (
 	"context"

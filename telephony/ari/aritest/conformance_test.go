@@ -3,7 +3,7 @@ package aritest_test
 import (
 	"testing"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // The conformance tests replay the transcripts recorded from Asterisk

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/appeals/httpapi"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	"github.com/slobozhanske/hotline/telephony/queuecall"
 )
 
 // The appeals API takes the queue as its call desk.

@@ -1,7 +1,7 @@
-// Package ariduty phones people on duty over the ARI application: it
+// Package dutycall phones people on duty over the ARI application: it
 // implements escalation.Dialer with ari.App.Originate and gives the
 // engine each answered leg as an escalation.Line.
-package ariduty
+package dutycall
 
 import (
 	"context"

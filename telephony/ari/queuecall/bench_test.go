@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // BenchmarkQueueToOperatorOverARI pushes residents through the whole queue

@@ -9,7 +9,7 @@ import (
 	"github.com/CyCoreSystems/ari/v5/client/native"
 	"golang.org/x/net/websocket"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // A test starts the server, points the controller at it, then scripts

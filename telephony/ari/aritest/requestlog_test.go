@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // The request log names the channel each command concerned, including

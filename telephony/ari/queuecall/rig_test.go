@@ -19,10 +19,10 @@ import (
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/ari"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	"github.com/slobozhanske/hotline/telephony/queuecall"
 )
 
 // timeScale runs the ARI test server 100 times faster than life: a

@@ -6,7 +6,7 @@ import (
 
 	"github.com/CyCoreSystems/ari/v5"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 func TestRecordingEndings(t *testing.T) {

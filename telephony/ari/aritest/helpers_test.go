@@ -16,7 +16,7 @@ import (
 	"github.com/CyCoreSystems/ari/v5/client/native"
 	"golang.org/x/net/websocket"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 // eventConn is a minimal ARI events client: it reads the WebSocket into a

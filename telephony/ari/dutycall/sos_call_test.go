@@ -1,4 +1,4 @@
-package ariduty_test
+package dutycall_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"github.com/slobozhanske/hotline/appeals/pgstore"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/ari"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 )

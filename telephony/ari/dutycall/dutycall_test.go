@@ -1,4 +1,4 @@
-package ariduty_test
+package dutycall_test
 
 import (
 	"context"
@@ -17,10 +17,10 @@ import (
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/ari"
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/dutycall"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/escalation/ariduty"
 	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
 	"github.com/slobozhanske/hotline/telephony/escalation/esctest"
 )
@@ -137,7 +137,7 @@ func (w *world) start() {
 		history = w.appealHistory
 	}
 	e, err := escalation.NewEngine(escalation.Config{Settings: w.settings, Store: w.store, Duty: w.duty,
-		Dialer: ariduty.New(w.app), History: history, Clock: w.clock, Metrics: w.metrics, Log: logger()})
+		Dialer: dutycall.New(w.app), History: history, Clock: w.clock, Metrics: w.metrics, Log: logger()})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestOverARIARestartWhileRingingHangsUpAndResumes(t *testing.T) {
 func TestOverARITheCallerIsConnectedToThePersonWhoAccepts(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	connector := ariduty.NewConnector(w.engine, w.app, ariduty.ConnectorConfig{MOHClass: "default", Clock: w.clock, Log: logger()})
+	connector := dutycall.NewConnector(w.engine, w.app, dutycall.ConnectorConfig{MOHClass: "default", Clock: w.clock, Log: logger()})
 	type result struct {
 		connected bool
 		err       error
@@ -410,7 +410,7 @@ func TestOverARITheCallerIsConnectedToThePersonWhoAccepts(t *testing.T) {
 func TestOverARIACallerWhoHangsUpOnHoldLeavesTheEscalationRunning(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	connector := ariduty.NewConnector(w.engine, w.app, ariduty.ConnectorConfig{MOHClass: "default", Clock: w.clock})
+	connector := dutycall.NewConnector(w.engine, w.app, dutycall.ConnectorConfig{MOHClass: "default", Clock: w.clock})
 	results := make(chan error, 1)
 	w.mu.Lock()
 	w.handler = func(ctx context.Context, call *ari.Call) {

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	"github.com/slobozhanske/hotline/telephony/queuecall"
 )
 
 func TestACallerWaitsWithMusicHearsTheirPlaceAndTalksToTheOperator(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/CyCoreSystems/ari/v5"
 
-	"github.com/slobozhanske/hotline/telephony/aritest"
+	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 )
 
 func TestInboundCallAnswerPlayDTMFRecordHangup(t *testing.T) {
