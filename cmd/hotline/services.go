@@ -28,8 +28,8 @@ import (
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	"github.com/slobozhanske/hotline/telephony/queue/queueapi"
-	"github.com/slobozhanske/hotline/telephony/queue/queuestore"
+	queuehttp "github.com/slobozhanske/hotline/telephony/queue/httpapi"
+	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 	"github.com/slobozhanske/hotline/telephony/schedulestore"
 )
@@ -57,8 +57,8 @@ type services struct {
 	// store keeps operators and their state changes, queueCalls puts ARI
 	// calls through it.
 	dispatcher *queue.Dispatcher
-	queueStore *queuestore.Store
-	stateLog   *queuestore.StateLog
+	queueStore *queuepg.Store
+	stateLog   *queuepg.StateLog
 	queueCalls *queuecall.Service
 
 	flow *ivr.Flow
@@ -104,8 +104,8 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 	s.scheduleMgr = schedulestore.NewManager(d.schedule, schedulestore.New(pool), now, log.With("component", "schedule"))
 
 	if len(d.queues.queues) > 0 {
-		s.queueStore = queuestore.New(pool)
-		s.stateLog = queuestore.NewStateLog(pool, cfg.Calls.RecordBuffer, log.With("component", "operator-states"), reg)
+		s.queueStore = queuepg.New(pool)
+		s.stateLog = queuepg.NewStateLog(pool, cfg.Calls.RecordBuffer, log.With("component", "operator-states"), reg)
 		s.dispatcher, err = queue.New(queue.Config{Queues: d.queues.queues, Operators: d.queues.operators,
 			StateLog: s.stateLog, Metrics: reg, Log: log.With("component", "queue")})
 		if err != nil {
@@ -314,7 +314,7 @@ func (s *services) routeFor(st schedule.State) string {
 func (s *services) mount(ctx context.Context, h *httpserver.Server) {
 	h.Handle("/api/v1/", s.appealsAPI)
 	if s.dispatcher != nil {
-		h.Handle("/api/v1/queue/", queueapi.New(ctx, queueapi.Config{Dispatcher: s.dispatcher, Store: s.queueStore,
+		h.Handle("/api/v1/queue/", queuehttp.New(ctx, queuehttp.Config{Dispatcher: s.dispatcher, Store: s.queueStore,
 			Auth: s.appealsAPI, Now: s.now, Log: s.log.With("component", "api")}))
 	}
 	duty := dutyapi.New(dutyapi.Config{Duty: s.duty, Escalations: s.engine, Schedule: s.scheduleMgr,

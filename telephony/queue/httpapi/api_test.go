@@ -1,4 +1,4 @@
-package queueapi_test
+package httpapi_test
 
 import (
 	"bufio"
@@ -14,12 +14,12 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	"github.com/slobozhanske/hotline/telephony/queue/queueapi"
-	"github.com/slobozhanske/hotline/telephony/queue/queuestore"
+	"github.com/slobozhanske/hotline/telephony/queue/httpapi"
+	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
 )
 
 // testAuth reads "X-User: name role" (what the bearer-token auth would find).
-var testAuth = queueapi.AuthorizerFunc(func(r *http.Request, roles ...string) (string, bool) {
+var testAuth = httpapi.AuthorizerFunc(func(r *http.Request, roles ...string) (string, bool) {
 	user, role, _ := strings.Cut(r.Header.Get("X-User"), " ")
 	for _, want := range roles {
 		if role == want {
@@ -29,10 +29,10 @@ var testAuth = queueapi.AuthorizerFunc(func(r *http.Request, roles ...string) (s
 	return user, false
 })
 
-func newEnv(t *testing.T) (*queue.Dispatcher, *queuestore.Store, *httptest.Server) {
+func newEnv(t *testing.T) (*queue.Dispatcher, *queuepg.Store, *httptest.Server) {
 	t.Helper()
 	pool := dbtest.NewPool(t)
-	store := queuestore.New(pool)
+	store := queuepg.New(pool)
 	d, err := queue.New(queue.Config{
 		Queues: []queue.QueueConfig{{Name: "operators", Title: "Оператори"}, {Name: "appeals"}},
 		Operators: []queue.Operator{
@@ -44,7 +44,7 @@ func newEnv(t *testing.T) (*queue.Dispatcher, *queuestore.Store, *httptest.Serve
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := queueapi.New(ctx, queueapi.Config{Dispatcher: d, Store: store, Auth: testAuth,
+	h := httpapi.New(ctx, httpapi.Config{Dispatcher: d, Store: store, Auth: testAuth,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: 50 * time.Millisecond})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { cancel(); srv.Close() })

@@ -1,4 +1,4 @@
-package queueapi
+package httpapi
 
 import (
 	"encoding/json"

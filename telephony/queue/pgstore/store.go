@@ -1,8 +1,8 @@
-// Package queuestore keeps the operator queue in PostgreSQL: operators
+// Package pgstore keeps the operator queue in PostgreSQL: operators
 // added or changed through the API, the log of operator states (written in
 // the background, so call handling never waits for the database), and the
 // reports and call history the queue's API reads.
-package queuestore
+package pgstore
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package queuestore_test
+package pgstore_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	"github.com/slobozhanske/hotline/telephony/queue/queuestore"
+	"github.com/slobozhanske/hotline/telephony/queue/pgstore"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -31,7 +31,7 @@ func ids(ops []queue.Operator) []string {
 
 func TestStoredOperatorsOverrideAndExtendTheConfig(t *testing.T) {
 	ctx := context.Background()
-	s := queuestore.New(dbtest.NewPool(t))
+	s := pgstore.New(dbtest.NewPool(t))
 	fromConfig := []queue.Operator{op("op101", "operators"), op("op102", "operators"), op("op103", "operators")}
 
 	changed := op("op101", "operators", "appeals")
@@ -68,13 +68,13 @@ func TestStoredOperatorsOverrideAndExtendTheConfig(t *testing.T) {
 
 func TestTwoStoredOperatorsCannotShareAPhone(t *testing.T) {
 	ctx := context.Background()
-	s := queuestore.New(dbtest.NewPool(t))
+	s := pgstore.New(dbtest.NewPool(t))
 	if err := s.SaveOperator(ctx, op("a"), "admin"); err != nil {
 		t.Fatal(err)
 	}
 	b := op("b")
 	b.Endpoint = "PJSIP/a"
-	if err := s.SaveOperator(ctx, b, "admin"); !errors.Is(err, queuestore.ErrEndpointTaken) {
+	if err := s.SaveOperator(ctx, b, "admin"); !errors.Is(err, pgstore.ErrEndpointTaken) {
 		t.Fatalf("second operator on PJSIP/a: %v", err)
 	}
 	// Once a is removed, its phone is free.
@@ -90,8 +90,8 @@ func TestMergeLeavesOutWhatNoLongerFitsTheConfig(t *testing.T) {
 	fromConfig := []queue.Operator{op("op101", "operators")}
 	clash := op("op300", "operators")
 	clash.Endpoint = "PJSIP/op101"
-	rows := []queuestore.Row{{Operator: op("op200", "operators", "gone")}, {Operator: clash}}
-	got, warnings := queuestore.Merge(fromConfig, rows, []string{"operators"})
+	rows := []pgstore.Row{{Operator: op("op200", "operators", "gone")}, {Operator: clash}}
+	got, warnings := pgstore.Merge(fromConfig, rows, []string{"operators"})
 	if want := []string{"op101", "op200"}; !slices.Equal(ids(got), want) {
 		t.Fatalf("merged %v, want %v", ids(got), want)
 	}
@@ -103,14 +103,14 @@ func TestMergeLeavesOutWhatNoLongerFitsTheConfig(t *testing.T) {
 	}
 }
 
-func runLog(t *testing.T, l *queuestore.StateLog) {
+func runLog(t *testing.T, l *pgstore.StateLog) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); l.Run(ctx, 5*time.Second) }()
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-func waitIdle(t *testing.T, l *queuestore.StateLog) {
+func waitIdle(t *testing.T, l *pgstore.StateLog) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -122,7 +122,7 @@ func waitIdle(t *testing.T, l *queuestore.StateLog) {
 func TestTimeInStateAndOccupancyComeFromTheStateLog(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
-	s, l := queuestore.New(pool), queuestore.NewStateLog(pool, 1000, quiet(), nil)
+	s, l := pgstore.New(pool), pgstore.NewStateLog(pool, 1000, quiet(), nil)
 	runLog(t, l)
 	day := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	at := func(m int) time.Time { return day.Add(time.Duration(m) * time.Minute) }
@@ -193,7 +193,7 @@ func TestStateChangesMadeWhileTheDatabaseIsDownAreWrittenWhenItIsBack(t *testing
 	if _, err := store.Migrate(ctx, pool, quiet()); err != nil {
 		t.Fatal(err)
 	}
-	l := queuestore.NewStateLog(pool, 1000, quiet(), nil)
+	l := pgstore.NewStateLog(pool, 1000, quiet(), nil)
 	runLog(t, l)
 	d, err := queue.New(queue.Config{Queues: []queue.QueueConfig{{Name: "operators"}}, Operators: []queue.Operator{op("op101", "operators")}, StateLog: l})
 	if err != nil {
@@ -223,7 +223,7 @@ func TestStateChangesMadeWhileTheDatabaseIsDownAreWrittenWhenItIsBack(t *testing
 func TestOperatorsAreLoggedBackInAsTheyWereAfterARestart(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
-	s, l := queuestore.New(pool), queuestore.NewStateLog(pool, 1000, quiet(), nil)
+	s, l := pgstore.New(pool), pgstore.NewStateLog(pool, 1000, quiet(), nil)
 	runLog(t, l)
 	cfg := queue.Config{Queues: []queue.QueueConfig{{Name: "operators"}},
 		Operators: []queue.Operator{op("a", "operators"), op("b", "operators"), op("c", "operators"), op("d", "operators"), op("e", "operators")},
@@ -273,7 +273,7 @@ func TestOperatorsAreLoggedBackInAsTheyWereAfterARestart(t *testing.T) {
 func TestAnOperatorSeesTheCallersEarlierCallsAndMenuPath(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
-	s := queuestore.New(pool)
+	s := pgstore.New(pool)
 	_, err := pool.Exec(ctx, `INSERT INTO calls (id, channel_id, caller_number, arrived_at, ended_at, outcome, appeal_number, rating) VALUES
 		('old1', 'ch1', '0501234567', now() - interval '2 days', now() - interval '2 days', 'message_left', '2026-000010', NULL),
 		('old2', 'ch2', '0501234567', now() - interval '1 day', now() - interval '1 day', 'answered_by_operator', '', 4),

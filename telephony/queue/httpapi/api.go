@@ -1,4 +1,4 @@
-// Package queueapi is the operator queue's HTTP API, mounted at
+// Package httpapi is the operator queue's HTTP API, mounted at
 // /api/v1/queue/: operators (list, add, change, remove; log in, log out,
 // pause, unpause), supervisors' snapshots and reports, an operator's
 // current call with the caller's earlier calls, per-operator event streams
@@ -25,7 +25,7 @@
 //
 // Errors are {"error": {"code": "...", "message": "...", "field": "..."}}
 // (internal/apierror, as the appeals API); malformed input is a 400 that names the field.
-package queueapi
+package httpapi
 
 import (
 	"context"
@@ -40,7 +40,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/apiauth"
 	"github.com/slobozhanske/hotline/internal/apierror"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	"github.com/slobozhanske/hotline/telephony/queue/queuestore"
+	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
 )
 
 // Authorizer says who makes a request and whether they have one of the
@@ -60,7 +60,7 @@ const (
 // Config is what the API is built from.
 type Config struct {
 	Dispatcher *queue.Dispatcher
-	Store      *queuestore.Store
+	Store      *queuepg.Store
 	Auth       Authorizer
 	Log        *slog.Logger
 	// Heartbeat is how often an idle event stream sends a comment (default 15s).
@@ -171,7 +171,7 @@ func (h *Handler) writeErr(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "", err.Error())
 	case errors.Is(err, queue.ErrOperatorBusy), errors.Is(err, queue.ErrNotLoggedIn), errors.Is(err, queue.ErrDuplicate):
 		writeError(w, http.StatusConflict, "", err.Error())
-	case errors.Is(err, queuestore.ErrEndpointTaken):
+	case errors.Is(err, queuepg.ErrEndpointTaken):
 		writeError(w, http.StatusConflict, "endpoint", err.Error())
 	default:
 		h.log.Error("queue API", "err", err)
