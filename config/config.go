@@ -25,6 +25,7 @@ type Config struct {
 	Appeals    Appeals    `mapstructure:"appeals"`
 	Escalation Escalation `mapstructure:"escalation"`
 	API        API        `mapstructure:"api"`
+	ProbeCall  ProbeCall  `mapstructure:"probe_call"`
 }
 
 // Log selects the log format and level.

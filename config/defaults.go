@@ -50,6 +50,17 @@ var defaults = map[string]any{
 	"escalation.record_silence":      5 * time.Second,
 	"escalation.record_retries":      1,
 	"escalation.dial_within":         90 * time.Second,
+	"probe_call.number":              "1580",
+	"probe_call.username":            "monitor",
+	"probe_call.keys":                "4",
+	"probe_call.every":               5 * time.Minute,
+	"probe_call.answer_timeout":      10 * time.Second,
+	"probe_call.first_audio_timeout": 10 * time.Second,
+	"probe_call.key_silence":         time.Second,
+	"probe_call.key_wait":            20 * time.Second,
+	"probe_call.after_keys_timeout":  5 * time.Second,
+	"probe_call.threshold_dbfs":      -45.0,
+	"probe_call.max_duration":        60 * time.Second,
 }
 
 // Per-item defaults applied after decoding, where a list item leaves a field out.

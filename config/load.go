@@ -188,6 +188,7 @@ func (c *Config) readSecretFiles() []Problem {
 	}
 	read(c.ARI.PasswordFile, "ari.password_file", &c.ARI.Password)
 	read(c.Database.URLFile, "database.url_file", &c.Database.URL)
+	read(c.ProbeCall.PasswordFile, "probe_call.password_file", &c.ProbeCall.Password)
 	if c.API.TokensFile != "" {
 		tokens, err := readTokensFile(c.API.TokensFile)
 		if err != nil {

@@ -71,6 +71,7 @@ func (c *Config) Validate() []Problem {
 	c.validateAppeals(&ch)
 	c.validateEscalation(&ch)
 	c.validateAPI(&ch)
+	c.validateProbeCall(&ch)
 	return ch.problems
 }
 
@@ -82,6 +83,9 @@ func (c *Config) MissingSecrets() []Problem {
 	}
 	if c.ARI.Password == "" {
 		ch.add("ari.password", "", "not set: set HOTLINE_ARI_PASSWORD or ari.password_file")
+	}
+	if c.ProbeCall.Target != "" && c.ProbeCall.Password == "" {
+		ch.add("probe_call.password", "", "not set: set HOTLINE_PROBE_CALL_PASSWORD or probe_call.password_file (or empty probe_call.target)")
 	}
 	return ch.problems
 }
