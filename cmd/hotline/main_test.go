@@ -13,7 +13,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony/schedule"
-	"github.com/slobozhanske/hotline/telephony/schedulestore"
+	schedulepg "github.com/slobozhanske/hotline/telephony/schedule/pgstore"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -104,7 +104,7 @@ func TestScheduleCommandWithDBSeesTheExceptionsStoredThroughTheAPI(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := schedulestore.NewManager(sch, schedulestore.New(pool), time.Now, testLogger(t))
+	m := schedule.NewManager(sch, schedulepg.New(pool), time.Now, testLogger(t))
 	if err := m.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony/schedule"
-	"github.com/slobozhanske/hotline/telephony/schedulestore"
+	schedulepg "github.com/slobozhanske/hotline/telephony/schedule/pgstore"
 )
 
 // scheduleCmd prints the working-hours state at a moment with the same code
@@ -70,7 +70,7 @@ func storedSchedule(sch *schedule.Schedule, cfg *config.Config, stderr io.Writer
 	}
 	defer pool.Close()
 	log := newLogger(cfg.Log, stderr)
-	m := schedulestore.NewManager(sch, schedulestore.New(pool), time.Now, log)
+	m := schedule.NewManager(sch, schedulepg.New(pool), time.Now, log)
 	if err := m.Load(ctx); err != nil {
 		return nil, fmt.Errorf("read the stored exceptions and override: %w", err)
 	}

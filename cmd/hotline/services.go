@@ -31,7 +31,7 @@ import (
 	queuehttp "github.com/slobozhanske/hotline/telephony/queue/httpapi"
 	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
 	"github.com/slobozhanske/hotline/telephony/schedule"
-	"github.com/slobozhanske/hotline/telephony/schedulestore"
+	schedulepg "github.com/slobozhanske/hotline/telephony/schedule/pgstore"
 )
 
 // services are the running parts a call or an API request can reach.
@@ -50,7 +50,7 @@ type services struct {
 
 	escalationStore *escalationstore.Store
 	duty            *escalation.Duty
-	scheduleMgr     *schedulestore.Manager
+	scheduleMgr     *schedule.Manager
 	engine          *escalation.Engine
 
 	// The operator queue: the dispatcher decides who gets which call, the
@@ -101,7 +101,7 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 	if err != nil {
 		return nil, fmt.Errorf("duty roster: %w", err)
 	}
-	s.scheduleMgr = schedulestore.NewManager(d.schedule, schedulestore.New(pool), now, log.With("component", "schedule"))
+	s.scheduleMgr = schedule.NewManager(d.schedule, schedulepg.New(pool), now, log.With("component", "schedule"))
 
 	if len(d.queues.queues) > 0 {
 		s.queueStore = queuepg.New(pool)

@@ -44,7 +44,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/apiauth"
 	"github.com/slobozhanske/hotline/internal/apierror"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/schedulestore"
+	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 
 // Authorizer says who makes a request and whether they have one of the
@@ -73,7 +73,7 @@ type Escalations interface {
 type Config struct {
 	Duty        *escalation.Duty
 	Escalations Escalations
-	Schedule    *schedulestore.Manager
+	Schedule    *schedule.Manager
 	Auth        Authorizer
 	Now         func() time.Time // default time.Now
 	Log         *slog.Logger
@@ -176,17 +176,17 @@ func writeError(w http.ResponseWriter, code int, field, msg string) {
 // writeErr maps domain and store errors to statuses.
 func (h *Handler) writeErr(w http.ResponseWriter, err error) {
 	var fe *escalation.FieldError
-	var sfe *schedulestore.FieldError
+	var sfe *schedule.FieldError
 	switch {
 	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, fe.Field, fe.Error())
 	case errors.As(err, &sfe):
 		writeError(w, http.StatusBadRequest, sfe.Field, sfe.Error())
-	case errors.Is(err, escalation.ErrNotFound), errors.Is(err, escalation.ErrShiftNotFound), errors.Is(err, schedulestore.ErrNotFound):
+	case errors.Is(err, escalation.ErrNotFound), errors.Is(err, escalation.ErrShiftNotFound), errors.Is(err, schedule.ErrNotFound):
 		writeError(w, http.StatusNotFound, "", err.Error())
 	case errors.Is(err, escalation.ErrNotActive):
 		writeError(w, http.StatusConflict, "", err.Error())
-	case errors.Is(err, escalation.ErrRosterNotLoaded), errors.Is(err, schedulestore.ErrNotLoaded):
+	case errors.Is(err, escalation.ErrRosterNotLoaded), errors.Is(err, schedule.ErrNotLoaded):
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "", err.Error())
 	default:

@@ -19,7 +19,7 @@ import (
 	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
 	"github.com/slobozhanske/hotline/telephony/escalation/esctest"
 	"github.com/slobozhanske/hotline/telephony/schedule"
-	"github.com/slobozhanske/hotline/telephony/schedulestore"
+	schedulepg "github.com/slobozhanske/hotline/telephony/schedule/pgstore"
 )
 
 // Monday 23 November 2026, 10:00 in Kyiv.
@@ -68,7 +68,7 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := schedulestore.Load(ctx, sch, schedulestore.New(pool), clock.Now, nil)
+	m, err := schedule.Load(ctx, sch, schedulepg.New(pool), clock.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/telephony/schedule"
-	"github.com/slobozhanske/hotline/telephony/schedulestore"
 )
 
 // IntervalJSON is a span of wall-clock time, HH:MM to HH:MM.
@@ -38,7 +37,7 @@ type ExceptionJSON struct {
 	UpdatedAt *time.Time     `json:"updated_at,omitempty"`
 }
 
-func exceptionJSON(e schedulestore.ExceptionInfo) ExceptionJSON {
+func exceptionJSON(e schedule.ExceptionInfo) ExceptionJSON {
 	out := ExceptionJSON{Date: e.Date, Name: e.Name, Closed: e.Closed, Hours: []IntervalJSON{}, Breaks: []IntervalJSON{},
 		Source: e.Source, UpdatedBy: e.UpdatedBy, UpdatedAt: timePtr(e.UpdatedAt)}
 	for _, iv := range e.Hours {
@@ -126,7 +125,7 @@ type OverrideJSON struct {
 	ClearedAt *time.Time `json:"cleared_at,omitempty"`
 }
 
-func overrideJSON(o schedulestore.OverrideRow) OverrideJSON {
+func overrideJSON(o schedule.OverrideRow) OverrideJSON {
 	return OverrideJSON{ID: o.ID, State: string(o.State), Until: o.Until, By: o.By, Reason: o.Reason, SetAt: o.SetAt,
 		ClearedBy: o.ClearedBy, ClearedAt: timePtr(o.ClearedAt)}
 }
@@ -186,7 +185,7 @@ func (h *Handler) deleteOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := h.cfg.Schedule.ClearOverride(r.Context(), user)
-	if errors.Is(err, schedulestore.ErrNotFound) {
+	if errors.Is(err, schedule.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "", "no override is in force")
 		return
 	}

@@ -1,4 +1,4 @@
-package schedulestore_test
+package schedule_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/telephony/schedule"
-	"github.com/slobozhanske/hotline/telephony/schedulestore"
+	schedulepg "github.com/slobozhanske/hotline/telephony/schedule/pgstore"
 )
 
 var kyiv = func() *time.Location {
@@ -60,7 +60,7 @@ func configured(t *testing.T) *schedule.Schedule {
 // controller is one run of the server: a schedule built from the
 // configuration with what the database holds applied.
 type controller struct {
-	*schedulestore.Manager
+	*schedule.Manager
 	sch *schedule.Schedule
 }
 
@@ -84,7 +84,7 @@ func (c *clock) set(t time.Time) {
 func start(t *testing.T, pool *pgxpool.Pool, c *clock) controller {
 	t.Helper()
 	sch := configured(t)
-	m, err := schedulestore.Load(context.Background(), sch, schedulestore.New(pool), c.Now, nil)
+	m, err := schedule.Load(context.Background(), sch, schedulepg.New(pool), c.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestScheduleExceptionsSurviveARestart(t *testing.T) {
 				_, err := c.PutException(ctx, schedule.Exception{Date: "2026-08-24", Name: "День Незалежності", Closed: true}, "supervisor")
 				return err
 			},
-			date: "2026-08-24", source: schedulestore.SourceAPI,
+			date: "2026-08-24", source: schedule.SourceAPI,
 			checks: []check{{"2026-08-24 10:00", schedule.StateClosed, "exception 2026-08-24 День Незалежності: closed"},
 				{"2026-08-25 10:00", schedule.StateOpen, "weekly"}},
 		},
@@ -134,7 +134,7 @@ func TestScheduleExceptionsSurviveARestart(t *testing.T) {
 					Hours: []schedule.Interval{{From: "08:00", To: "13:00"}}}, "supervisor")
 				return err
 			},
-			date: "2026-12-31", source: schedulestore.SourceAPI,
+			date: "2026-12-31", source: schedule.SourceAPI,
 			checks: []check{{"2026-12-31 12:30", schedule.StateOpen, "exception 2026-12-31"},
 				{"2026-12-31 13:30", schedule.StateClosed, "exception 2026-12-31"}},
 		},
@@ -146,7 +146,7 @@ func TestScheduleExceptionsSurviveARestart(t *testing.T) {
 					Breaks: []schedule.Break{{Name: "обід", From: "12:00", To: "12:30"}}}, "supervisor")
 				return err
 			},
-			date: "2026-10-24", source: schedulestore.SourceAPI,
+			date: "2026-10-24", source: schedule.SourceAPI,
 			checks: []check{{"2026-10-24 10:00", schedule.StateOpen, "exception 2026-10-24"},
 				{"2026-10-24 12:10", schedule.StateBreak, "обід"}, {"2026-10-24 15:00", schedule.StateClosed, "exception"}},
 		},
@@ -157,7 +157,7 @@ func TestScheduleExceptionsSurviveARestart(t *testing.T) {
 					Hours: []schedule.Interval{{From: "00:00", To: "24:00"}}}, "supervisor")
 				return err
 			},
-			date: "2026-10-25", source: schedulestore.SourceAPI,
+			date: "2026-10-25", source: schedule.SourceAPI,
 			checks: []check{{"2026-10-25T03:30:00+03:00", schedule.StateOpen, "exception 2026-10-25"},
 				{"2026-10-25T03:30:00+02:00", schedule.StateOpen, "exception 2026-10-25"}, {"2026-10-26 00:00", schedule.StateClosed, "weekly: Monday"}},
 		},
@@ -168,7 +168,7 @@ func TestScheduleExceptionsSurviveARestart(t *testing.T) {
 					Hours: []schedule.Interval{{From: "08:00", To: "12:00"}}}, "admin")
 				return err
 			},
-			date: "2026-12-25", source: schedulestore.SourceAPI,
+			date: "2026-12-25", source: schedule.SourceAPI,
 			checks: []check{{"2026-12-25 10:00", schedule.StateOpen, "Різдво (чергова зміна)"}, {"2026-12-25 13:00", schedule.StateClosed, "exception"}},
 		},
 		{
@@ -198,7 +198,7 @@ func TestScheduleExceptionsSurviveARestart(t *testing.T) {
 			case tc.source != "" && (!ok || e.Source != tc.source || e.UpdatedBy == "" || e.UpdatedAt.IsZero()):
 				t.Errorf("exception %s after a restart: %+v (found %v), want from %s with who and when", tc.date, e, ok, tc.source)
 			}
-			if ch, ok := again.Exception("2026-12-25"); tc.date != "2026-12-25" && (!ok || ch.Source != schedulestore.SourceConfig) {
+			if ch, ok := again.Exception("2026-12-25"); tc.date != "2026-12-25" && (!ok || ch.Source != schedule.SourceConfig) {
 				t.Errorf("the configuration's Christmas: %+v %v", ch, ok)
 			}
 		})
@@ -339,15 +339,15 @@ func TestScheduleChangesThatCannotApplyAreRefusedNamingTheField(t *testing.T) {
 		{"a switch without an end", setOverride(ctx, m, schedule.Override{State: schedule.StateClosed, By: "s"}), "until"},
 		{"a switch by nobody", setOverride(ctx, m, schedule.Override{State: schedule.StateClosed, Until: at(t, "2026-11-24 08:00")}), "by"},
 	} {
-		var fe *schedulestore.FieldError
+		var fe *schedule.FieldError
 		if !errors.As(tc.err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: %v, want an error naming %s", tc.name, tc.err, tc.field)
 		}
 	}
-	if err := m.DeleteException(ctx, "2026-12-30", "s"); !errors.Is(err, schedulestore.ErrNotFound) {
+	if err := m.DeleteException(ctx, "2026-12-30", "s"); !errors.Is(err, schedule.ErrNotFound) {
 		t.Errorf("remove a date with no exception: %v", err)
 	}
-	if err := m.ClearOverride(ctx, "s"); !errors.Is(err, schedulestore.ErrNotFound) {
+	if err := m.ClearOverride(ctx, "s"); !errors.Is(err, schedule.ErrNotFound) {
 		t.Errorf("clear with no override: %v", err)
 	}
 	if got := len(start(t, pool, c).Exceptions()); got != 2 {
@@ -378,11 +378,11 @@ func TestBeforeTheDatabaseIsReadyTheConfigurationsScheduleApplies(t *testing.T) 
 	}
 
 	sch := configured(t)
-	m := schedulestore.NewManager(sch, schedulestore.New(pool), c.Now, nil)
+	m := schedule.NewManager(sch, schedulepg.New(pool), c.Now, nil)
 	if d := sch.State(at(t, "2026-12-31 10:00")); d.State != schedule.StateOpen {
 		t.Errorf("before loading, 31 December: %s by %q, want the configuration's open", d.State, d.Rule)
 	}
-	if _, err := m.SetOverride(ctx, schedule.Override{State: schedule.StateClosed, Until: at(t, "2026-11-24 08:00"), By: "s"}); !errors.Is(err, schedulestore.ErrNotLoaded) {
+	if _, err := m.SetOverride(ctx, schedule.Override{State: schedule.StateClosed, Until: at(t, "2026-11-24 08:00"), By: "s"}); !errors.Is(err, schedule.ErrNotLoaded) {
 		t.Errorf("a change before loading: %v", err)
 	}
 	if err := m.Load(ctx); err != nil {

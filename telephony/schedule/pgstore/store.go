@@ -1,21 +1,11 @@
-// Package schedulestore keeps the parts of the working-hours schedule that
-// supervisors change at run time — dated exceptions and the day/night
-// switch (the override) — in PostgreSQL, and applies them to the running
-// schedule.Schedule: at start (Load) and on every change (Manager), the
-// database first, then the schedule.
-//
-// The configuration's exceptions stay the base: a stored exception replaces
-// the configuration's of the same date or adds a date, and a stored removal
-// takes the configuration's away (so it does not come back at the next
-// start). The override in force is the latest one set, unless cleared, until
-// its end instant; every setting is kept as a record of who flipped the
-// switch and why.
-package schedulestore
+// Package pgstore keeps the schedule's run-time changes (schedule.Store) in
+// PostgreSQL: the dated exceptions and their removals (schedule_exceptions)
+// and every setting of the day/night switch (schedule_overrides).
+package pgstore
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -32,15 +22,6 @@ type Store struct {
 
 // New returns a store on pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
-
-// ExceptionRow is an exception stored through the API, or the mark that the
-// date's exception was removed.
-type ExceptionRow struct {
-	schedule.Exception
-	Deleted   bool
-	UpdatedBy string
-	UpdatedAt time.Time
-}
 
 type interval struct {
 	Name string `json:"name,omitempty"`
@@ -89,14 +70,14 @@ func (s *Store) DeleteException(ctx context.Context, date, by string, at time.Ti
 }
 
 // Exceptions lists the stored rows by date.
-func (s *Store) Exceptions(ctx context.Context) ([]ExceptionRow, error) {
+func (s *Store) Exceptions(ctx context.Context) ([]schedule.ExceptionRow, error) {
 	rows, err := s.pool.Query(ctx, `SELECT date, name, closed, hours, breaks, deleted, updated_by, updated_at
 		FROM schedule_exceptions ORDER BY date`)
 	if err != nil {
 		return nil, fmt.Errorf("read schedule exceptions: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExceptionRow, error) {
-		var row ExceptionRow
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (schedule.ExceptionRow, error) {
+		var row schedule.ExceptionRow
 		var date time.Time
 		var hj, bj []byte
 		if err := r.Scan(&date, &row.Name, &row.Closed, &hj, &bj, &row.Deleted, &row.UpdatedBy, &row.UpdatedAt); err != nil {
@@ -124,15 +105,6 @@ func (s *Store) Exceptions(ctx context.Context) ([]ExceptionRow, error) {
 	return out, nil
 }
 
-// OverrideRow is one setting of the day/night switch.
-type OverrideRow struct {
-	ID int64
-	schedule.Override
-	SetAt     time.Time
-	ClearedBy string
-	ClearedAt time.Time // zero while not cleared
-}
-
 // SetOverride stores a new setting of the switch (it replaces the one in force).
 func (s *Store) SetOverride(ctx context.Context, o schedule.Override, at time.Time) (int64, error) {
 	var id int64
@@ -157,30 +129,30 @@ func (s *Store) ClearOverride(ctx context.Context, by string, at time.Time) (boo
 
 // CurrentOverride is the override in force at the instant: the latest set,
 // if not cleared and not yet over.
-func (s *Store) CurrentOverride(ctx context.Context, at time.Time) (OverrideRow, bool, error) {
+func (s *Store) CurrentOverride(ctx context.Context, at time.Time) (schedule.OverrideRow, bool, error) {
 	rows, err := s.overrides(ctx, `WHERE id = (SELECT max(id) FROM schedule_overrides) AND cleared_at IS NULL AND until > $1`, at)
 	if err != nil || len(rows) == 0 {
-		return OverrideRow{}, false, err
+		return schedule.OverrideRow{}, false, err
 	}
 	return rows[0], true, nil
 }
 
 // Overrides lists the latest settings of the switch, newest first.
-func (s *Store) Overrides(ctx context.Context, limit int) ([]OverrideRow, error) {
+func (s *Store) Overrides(ctx context.Context, limit int) ([]schedule.OverrideRow, error) {
 	if limit <= 0 {
 		limit = 50
 	}
 	return s.overrides(ctx, `ORDER BY id DESC LIMIT $1`, limit)
 }
 
-func (s *Store) overrides(ctx context.Context, where string, args ...any) ([]OverrideRow, error) {
+func (s *Store) overrides(ctx context.Context, where string, args ...any) ([]schedule.OverrideRow, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, state, until, set_by, reason, set_at, cleared_by, cleared_at
 		FROM schedule_overrides `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read schedule overrides: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OverrideRow, error) {
-		var o OverrideRow
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (schedule.OverrideRow, error) {
+		var o schedule.OverrideRow
 		var state string
 		var cleared *time.Time
 		err := r.Scan(&o.ID, &state, &o.Until, &o.By, &o.Reason, &o.SetAt, &o.ClearedBy, &cleared)
@@ -196,5 +168,4 @@ func (s *Store) overrides(ctx context.Context, where string, args ...any) ([]Ove
 	return out, nil
 }
 
-// ErrNotFound: no exception for the date.
-var ErrNotFound = errors.New("not found")
+var _ schedule.Store = (*Store)(nil)

@@ -1,4 +1,16 @@
-package schedulestore
+package schedule
+
+// Changes at run time. Supervisors change the running schedule's dated
+// exceptions and its day/night switch (the override) through the API; the
+// Manager keeps them in a Store and applies them, the database first, then
+// the schedule: at start (Load) and on every change.
+//
+// The configuration's exceptions stay the base: a stored exception replaces
+// the configuration's of the same date or adds a date, and a stored removal
+// takes the configuration's away (so it does not come back at the next
+// start). The override in force is the latest one set, unless cleared, until
+// its end instant; every setting is kept as a record of who flipped the
+// switch and why.
 
 import (
 	"context"
@@ -12,8 +24,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 
 // Sources of an exception.
@@ -22,9 +32,43 @@ const (
 	SourceAPI    = "api"    // set through the API (stored)
 )
 
+// Store keeps what supervisors change at run time: dated exceptions (and
+// their removals) and every setting of the day/night switch
+// (telephony/schedule/pgstore).
+type Store interface {
+	SaveException(ctx context.Context, e Exception, by string, at time.Time) error
+	DeleteException(ctx context.Context, date, by string, at time.Time) error
+	Exceptions(ctx context.Context) ([]ExceptionRow, error)
+	SetOverride(ctx context.Context, o Override, at time.Time) (int64, error)
+	ClearOverride(ctx context.Context, by string, at time.Time) (bool, error)
+	CurrentOverride(ctx context.Context, at time.Time) (OverrideRow, bool, error)
+	Overrides(ctx context.Context, limit int) ([]OverrideRow, error)
+}
+
+// ExceptionRow is an exception stored through the API, or the mark that the
+// date's exception was removed.
+type ExceptionRow struct {
+	Exception
+	Deleted   bool
+	UpdatedBy string
+	UpdatedAt time.Time
+}
+
+// OverrideRow is one setting of the day/night switch.
+type OverrideRow struct {
+	ID int64
+	Override
+	SetAt     time.Time
+	ClearedBy string
+	ClearedAt time.Time // zero while not cleared
+}
+
+// ErrNotFound: no exception for the date, or no override in force.
+var ErrNotFound = errors.New("not found")
+
 // ExceptionInfo is an exception in force and where it comes from.
 type ExceptionInfo struct {
-	schedule.Exception
+	Exception
 	Source    string
 	UpdatedBy string    // for SourceAPI
 	UpdatedAt time.Time // for SourceAPI
@@ -47,11 +91,11 @@ func invalid(field, format string, args ...any) error {
 // has the configuration's rules only and changes are refused
 // (ErrNotLoaded). Safe for concurrent use.
 type Manager struct {
-	sch    *schedule.Schedule
-	store  *Store
+	sch    *Schedule
+	store  Store
 	now    func() time.Time
 	log    *slog.Logger
-	config []schedule.Exception // the configuration's exceptions
+	config []Exception // the configuration's exceptions
 
 	mu       sync.Mutex
 	loaded   bool
@@ -66,7 +110,7 @@ var ErrNotLoaded = errors.New("the schedule's stored changes are not loaded from
 // NewManager manages sch, which must be freshly built from the configuration
 // (its exceptions are taken as the configuration's). It does no I/O. now is
 // the clock (nil: time.Now).
-func NewManager(sch *schedule.Schedule, store *Store, now func() time.Time, log *slog.Logger) *Manager {
+func NewManager(sch *Schedule, store Store, now func() time.Time, log *slog.Logger) *Manager {
 	if now == nil {
 		now = time.Now
 	}
@@ -77,7 +121,9 @@ func NewManager(sch *schedule.Schedule, store *Store, now func() time.Time, log 
 }
 
 // Load applies the stored exceptions and the override in force to the
-// schedule. A stored exception that no longer fits is skipped with a
+//
+//	A stored exception that no longer fits is skipped with a
+//
 // warning rather than failing the start. Loading again re-reads the database.
 func (m *Manager) Load(ctx context.Context) error {
 	stored, err := m.store.Exceptions(ctx)
@@ -119,7 +165,7 @@ func (m *Manager) Load(ctx context.Context) error {
 }
 
 // Load is NewManager and Load.
-func Load(ctx context.Context, sch *schedule.Schedule, store *Store, now func() time.Time, log *slog.Logger) (*Manager, error) {
+func Load(ctx context.Context, sch *Schedule, store Store, now func() time.Time, log *slog.Logger) (*Manager, error) {
 	m := NewManager(sch, store, now, log)
 	if err := m.Load(ctx); err != nil {
 		return nil, err
@@ -128,12 +174,12 @@ func Load(ctx context.Context, sch *schedule.Schedule, store *Store, now func() 
 }
 
 // merged is the configuration's exceptions with the stored rows (and extra) applied.
-func (m *Manager) merged(extra ...ExceptionRow) []schedule.Exception {
+func (m *Manager) merged(extra ...ExceptionRow) []Exception {
 	rows := maps.Clone(m.rows)
 	for _, r := range extra {
 		rows[r.Date] = r
 	}
-	var out []schedule.Exception
+	var out []Exception
 	for _, e := range m.config {
 		if _, ok := rows[e.Date]; !ok {
 			out = append(out, e)
@@ -144,13 +190,13 @@ func (m *Manager) merged(extra ...ExceptionRow) []schedule.Exception {
 			out = append(out, r.Exception)
 		}
 	}
-	slices.SortFunc(out, func(a, b schedule.Exception) int { return strings.Compare(a.Date, b.Date) })
+	slices.SortFunc(out, func(a, b Exception) int { return strings.Compare(a.Date, b.Date) })
 	return out
 }
 
 // check validates a whole set of exceptions as the schedule would.
-func (m *Manager) check(excs []schedule.Exception) error {
-	_, err := schedule.New(schedule.Config{TimeZone: m.sch.Location().String(), Exceptions: excs})
+func (m *Manager) check(excs []Exception) error {
+	_, err := New(Config{TimeZone: m.sch.Location().String(), Exceptions: excs})
 	return err
 }
 
@@ -186,7 +232,7 @@ const (
 
 // CheckException checks the fields of one exception; a *FieldError names
 // the field.
-func CheckException(e schedule.Exception) error {
+func CheckException(e Exception) error {
 	if _, err := time.Parse(time.DateOnly, e.Date); err != nil {
 		return invalid("date", "%q: want YYYY-MM-DD, a real date", e.Date)
 	}
@@ -218,11 +264,11 @@ func CheckException(e schedule.Exception) error {
 }
 
 func checkSpan(field, from, to string) error {
-	f, err := schedule.ParseClock(from)
+	f, err := ParseClock(from)
 	if err != nil {
 		return invalid(field+".from", "%s", err.Error())
 	}
-	t, err := schedule.ParseClock(to)
+	t, err := ParseClock(to)
 	if err != nil {
 		return invalid(field+".to", "%s", err.Error())
 	}
@@ -233,7 +279,7 @@ func checkSpan(field, from, to string) error {
 }
 
 // PutException adds or replaces the exception of its date.
-func (m *Manager) PutException(ctx context.Context, e schedule.Exception, by string) (ExceptionInfo, error) {
+func (m *Manager) PutException(ctx context.Context, e Exception, by string) (ExceptionInfo, error) {
 	e.Name = strings.TrimSpace(e.Name)
 	if err := CheckException(e); err != nil {
 		return ExceptionInfo{}, err
@@ -277,7 +323,7 @@ func (m *Manager) DeleteException(ctx context.Context, date, by string) error {
 	if !m.loaded {
 		return ErrNotLoaded
 	}
-	row := ExceptionRow{Exception: schedule.Exception{Date: date}, Deleted: true, UpdatedBy: by, UpdatedAt: m.now()}
+	row := ExceptionRow{Exception: Exception{Date: date}, Deleted: true, UpdatedBy: by, UpdatedAt: m.now()}
 	if err := m.store.DeleteException(ctx, date, by, row.UpdatedAt); err != nil {
 		return err
 	}
@@ -305,11 +351,11 @@ func (m *Manager) Override() (OverrideRow, bool) {
 
 // SetOverride flips the day/night switch: state open or closed until the
 // instant. It must say who sets it.
-func (m *Manager) SetOverride(ctx context.Context, o schedule.Override) (OverrideRow, error) {
+func (m *Manager) SetOverride(ctx context.Context, o Override) (OverrideRow, error) {
 	o.Reason = strings.TrimSpace(o.Reason)
 	now := m.now()
 	switch {
-	case o.State != schedule.StateOpen && o.State != schedule.StateClosed:
+	case o.State != StateOpen && o.State != StateClosed:
 		return OverrideRow{}, invalid("state", "%q: want open or closed", o.State)
 	case o.Until.IsZero():
 		return OverrideRow{}, invalid("until", "the instant the rules apply again is required")
@@ -365,5 +411,5 @@ func (m *Manager) History(ctx context.Context, limit int) ([]OverrideRow, error)
 	return m.store.Overrides(ctx, limit)
 }
 
-// Schedule is the running schedule.
-func (m *Manager) Schedule() *schedule.Schedule { return m.sch }
+// Schedule is the running
+func (m *Manager) Schedule() *Schedule { return m.sch }
