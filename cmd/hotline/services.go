@@ -26,7 +26,7 @@ import (
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/dutyapi"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
+	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
 	"github.com/slobozhanske/hotline/telephony/queue"
 	queuehttp "github.com/slobozhanske/hotline/telephony/queue/httpapi"
 	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
@@ -48,7 +48,7 @@ type services struct {
 	appealsAPI *httpapi.Handler
 	overdue    *overdue.Watcher
 
-	escalationStore *escalationstore.Store
+	escalationStore *escalationpg.Store
 	duty            *escalation.Duty
 	scheduleMgr     *schedule.Manager
 	engine          *escalation.Engine
@@ -96,7 +96,7 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 		return nil, fmt.Errorf("overdue watcher: %w", err)
 	}
 
-	s.escalationStore = escalationstore.New(pool)
+	s.escalationStore = escalationpg.New(pool)
 	s.duty, err = escalation.NewDuty(s.escalationStore, d.roster, escalation.SystemClock(), log.With("component", "duty"))
 	if err != nil {
 		return nil, fmt.Errorf("duty roster: %w", err)

@@ -16,8 +16,8 @@ import (
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/dutyapi"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
 	"github.com/slobozhanske/hotline/telephony/escalation/esctest"
+	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 	schedulepg "github.com/slobozhanske/hotline/telephony/schedule/pgstore"
 )
@@ -29,7 +29,7 @@ type server struct {
 	t      *testing.T
 	srv    *httptest.Server
 	engine *escalation.Engine
-	store  *escalationstore.Store
+	store  *escalationpg.Store
 }
 
 // users by token: the test's Authorization header is "Bearer <user>".
@@ -48,7 +48,7 @@ func newServer(t *testing.T) *server {
 	t.Helper()
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
-	store := escalationstore.New(pool)
+	store := escalationpg.New(pool)
 	clock := esctest.NewClock(now)
 	duty, err := escalation.LoadDuty(ctx, store, []escalation.Shift{{People: []escalation.Person{
 		{Name: "Черговий диспетчер", Phone: "PJSIP/duty1"}, {Name: "Начальник відділу ЖКГ", Phone: "0501234567"}}}}, clock, nil)

@@ -16,8 +16,8 @@ import (
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
 	"github.com/slobozhanske/hotline/telephony/escalation/esctest"
+	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
 )
 
 // The regulations' night: 23:00 Kyiv time, well inside 17:00–07:00.
@@ -54,7 +54,7 @@ func logger() *slog.Logger {
 // hand, scripted phones and the appeals' history.
 type world struct {
 	t        *testing.T
-	store    *escalationstore.Store
+	store    *escalationpg.Store
 	counted  *countingStore
 	clock    *esctest.Clock
 	phones   *esctest.Phones
@@ -72,7 +72,7 @@ func newWorld(t *testing.T, settings escalation.Settings, roster ...escalation.S
 	if len(roster) == 0 {
 		roster = []escalation.Shift{{People: []escalation.Person{dispatcher, head}}}
 	}
-	w := &world{t: t, store: escalationstore.New(dbtest.NewPool(t)), clock: esctest.NewClock(night),
+	w := &world{t: t, store: escalationpg.New(dbtest.NewPool(t)), clock: esctest.NewClock(night),
 		history: esctest.NewHistory(), settings: settings, reg: prometheus.NewRegistry()}
 	w.counted = &countingStore{Store: w.store}
 	w.phones = esctest.NewPhones(w.clock)

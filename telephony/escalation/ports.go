@@ -9,7 +9,7 @@ import (
 	"github.com/slobozhanske/hotline/ivr"
 )
 
-// Store keeps escalations and their attempts (escalationstore over PostgreSQL).
+// Store keeps escalations and their attempts (telephony/escalation/pgstore).
 type Store interface {
 	// Create stores a new escalation. When the appeal already has one (or,
 	// for an emergency without a card, the call has one), it stores nothing

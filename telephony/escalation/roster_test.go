@@ -8,8 +8,8 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
 	"github.com/slobozhanske/hotline/telephony/escalation/esctest"
+	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
 )
 
 func kyivTime(t *testing.T, s string) time.Time {
@@ -124,7 +124,7 @@ func TestARosterThatCannotBeUsedIsRefusedNamingTheField(t *testing.T) {
 func TestTheRosterIsSeededFromTheConfigurationOnceAndEditsAreKept(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := escalationstore.New(dbtest.NewPool(t))
+	store := escalationpg.New(dbtest.NewPool(t))
 	clock := esctest.NewClock(kyivTime(t, "2026-12-01 10:00"))
 	config := []escalation.Shift{{People: []escalation.Person{dispatcher, head}}}
 
@@ -184,7 +184,7 @@ func TestTheRosterIsSeededFromTheConfigurationOnceAndEditsAreKept(t *testing.T) 
 func TestBeforeTheDatabaseIsReadyTheConfigurationsRosterAnswers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := escalationstore.New(dbtest.NewPool(t))
+	store := escalationpg.New(dbtest.NewPool(t))
 	d, err := escalation.NewDuty(store, []escalation.Shift{{People: []escalation.Person{dispatcher}}}, nil, logger())
 	if err != nil {
 		t.Fatal(err)

@@ -21,8 +21,8 @@ import (
 	"github.com/slobozhanske/hotline/telephony/ari/dutycall"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/escalation/escalationstore"
 	"github.com/slobozhanske/hotline/telephony/escalation/esctest"
+	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
 )
 
 // scale runs the test server and the engine's clock 100 times faster than
@@ -57,7 +57,7 @@ type world struct {
 	srv      *aritest.Server
 	app      *ari.App
 	pool     *pgxpool.Pool
-	store    *escalationstore.Store
+	store    *escalationpg.Store
 	duty     *escalation.Duty
 	history  *esctest.History
 	clock    *esctest.ScaledClock
@@ -81,7 +81,7 @@ func newWorld(t *testing.T, opts ...func(*world)) *world {
 	t.Cleanup(cancel)
 	srv := aritest.Start(t, aritest.Options{TimeScale: scale, Language: "uk", DefaultMediaDuration: 2 * time.Second, Logger: logger()})
 	pool := dbtest.NewPool(t)
-	w := &world{t: t, ctx: ctx, srv: srv, pool: pool, store: escalationstore.New(pool), history: esctest.NewHistory(),
+	w := &world{t: t, ctx: ctx, srv: srv, pool: pool, store: escalationpg.New(pool), history: esctest.NewHistory(),
 		clock: esctest.NewScaledClock(night, scale),
 		settings: escalation.Settings{CallerID: "Гаряча лінія <1580>", TrunkEndpoint: "PJSIP/%s@trunk",
 			RingTimeout: 30 * time.Second, AckTimeout: 60 * time.Second, AttemptsPerPerson: 2, RetryDelay: time.Minute,

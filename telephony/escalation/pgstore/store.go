@@ -1,7 +1,7 @@
-// Package escalationstore keeps the after-hours escalations, their attempts
+// Package pgstore keeps the after-hours escalations, their attempts
 // and the duty roster in PostgreSQL (migration 0004_escalation.sql). It
 // implements escalation.Store and escalation.RosterStore.
-package escalationstore
+package pgstore
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package escalationstore
+package pgstore
 
 import (
 	"context"
