@@ -4,6 +4,8 @@
 //	hotline migrate -c config/hotline.yaml        apply database migrations and exit
 //	hotline check-config -c config/hotline.yaml   validate a config file
 //	hotline schedule -c FILE --at RFC3339-TIME    the working-hours state at a moment
+//	hotline probe-call -c FILE [--target H:P]     one synthetic call to the hotline, JSON result
+//	hotline loadcall -c FILE --calls N --rate R   a bounded SIP load test
 //
 // Read serve.go to follow a call: it wires the ARI app (telephony) to the
 // voice menu (ivr), the queue, escalation and appeals.
@@ -30,6 +32,8 @@ commands:
   migrate       apply database migrations and exit
   check-config  validate a config file (-c FILE); exit 0 when valid
   schedule      print the working-hours state at a moment (-c FILE --at TIME)
+  probe-call    call the hotline through Asterisk's SIP and check it answers; JSON result
+  loadcall      a bounded SIP load test (--rate --calls --concurrency --keys --hold)
 
 run "hotline <command> -h" for a command's flags`)
 }
@@ -49,6 +53,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = checkConfigCmd(args[1:], stdout, stderr)
 	case "schedule":
 		err = scheduleCmd(args[1:], stdout, stderr)
+	case "probe-call":
+		err = probeCallCmd(args[1:], stdout, stderr)
+	case "loadcall":
+		err = loadcallCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0

@@ -23,6 +23,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
+	"github.com/slobozhanske/hotline/telephony/sipcall"
 	"github.com/slobozhanske/hotline/telephony/sipprobe"
 )
 
@@ -78,6 +79,13 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 			return err
 		}
 		defer prober.Close()
+	}
+	// The synthetic call to the hotline through Asterisk's SIP, every
+	// probe_call.every (hotline_probe_call_* metrics).
+	var probeCalls *sipcall.Monitor
+	if cfg.ProbeCall.Target != "" && cfg.ProbeCall.Every > 0 {
+		plog := log.With("component", "probecall")
+		probeCalls = sipcall.NewMonitor(agentConfig(cfg.ProbeCall, plog), probeOptions(cfg.ProbeCall), plog, reg)
 	}
 	records := callrecord.NewWriter(pool, cfg.Calls.RecordBuffer, log.With("component", "callrecord"), reg)
 	app := ari.NewApp(ari.Config{
@@ -164,6 +172,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		go func() {
 			defer jobs.Done()
 			prober.Run(jobsCtx, cfg.SIP.ProbeEvery)
+		}()
+	}
+	if probeCalls != nil {
+		// A call in progress at shutdown is hung up (its BYE bounded by 5 s).
+		jobs.Add(1)
+		go func() {
+			defer jobs.Done()
+			probeCalls.Run(jobsCtx, cfg.ProbeCall.Every)
 		}()
 	}
 	appDone := make(chan error, 1)

@@ -102,14 +102,21 @@ func (m *Monitor) Last() *Result {
 	return m.prev
 }
 
-// Run calls every interval until ctx ends, the first call at once. Each
-// call is bounded by the options' MaxDuration, so calls never overlap when
-// every is longer.
+// Run calls every interval until ctx ends. The first call waits a minute
+// (or the interval, if shorter), so a server just started has connected to
+// ARI before it is judged. Each call is bounded by the options'
+// MaxDuration, so calls never overlap when every is longer.
 func (m *Monitor) Run(ctx context.Context, every time.Duration) {
 	m.interval.Set(every.Seconds())
-	t := time.NewTicker(every)
-	defer t.Stop()
+	wait := time.NewTimer(min(every, time.Minute))
+	defer wait.Stop()
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wait.C:
+		}
+		started := time.Now()
 		res := m.Once(ctx)
 		if ctx.Err() != nil {
 			return
@@ -121,10 +128,6 @@ func (m *Monitor) Run(ctx context.Context, every time.Duration) {
 			m.log.Warn("probe call failed", "failure", res.Failure, "err", res.Error,
 				"sip_code", res.Code, "call_id", res.CallID)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		wait.Reset(max(every-time.Since(started), 0))
 	}
 }
