@@ -295,6 +295,7 @@ var sampleVars = map[string]string{
 	"TRUNK_USERNAME":       "slobozhanske",
 	"TRUNK_PASSWORD":       "trunk-secret",
 	"POSTGRES_PASSWORD":    "pg-secret",
+	"MONITOR_PASSWORD":     "monitor-secret",
 }
 
 // --- the server's default config --------------------------------------------------
@@ -565,8 +566,9 @@ func TestComposeDatabaseURL(t *testing.T) {
 		}
 	}
 	// With the defaults too (only the password set).
-	pg = resolvedEnv(t, c.service(t, "postgres"), map[string]string{"POSTGRES_PASSWORD": "x", "ARI_PASSWORD": "y"})
-	env = resolvedEnv(t, c.service(t, "hotline"), map[string]string{"POSTGRES_PASSWORD": "x", "ARI_PASSWORD": "y"})
+	required := map[string]string{"POSTGRES_PASSWORD": "x", "ARI_PASSWORD": "y", "MONITOR_PASSWORD": "z"}
+	pg = resolvedEnv(t, c.service(t, "postgres"), required)
+	env = resolvedEnv(t, c.service(t, "hotline"), required)
 	want := fmt.Sprintf("postgres://%s:x@postgres:5432/%s", pg["POSTGRES_USER"], pg["POSTGRES_DB"])
 	if !strings.HasPrefix(env["HOTLINE_DATABASE_URL"], want) {
 		t.Errorf("HOTLINE_DATABASE_URL with the defaults = %q, want %q…", env["HOTLINE_DATABASE_URL"], want)
@@ -1230,6 +1232,7 @@ func TestEntrypointRendersConfig(t *testing.T) {
 		"TRUNK_HOST":                "sip.provider.example",
 		"TRUNK_USERNAME":            "slobozhanske",
 		"TRUNK_PASSWORD":            "trunk-secret",
+		"MONITOR_PASSWORD":          "monitor-secret",
 	}
 	etc, stderr, err := runEntrypoint(t, vars)
 	if err != nil {
@@ -1266,6 +1269,9 @@ func TestEntrypointRendersConfig(t *testing.T) {
 			t.Errorf("%s password %q, want %q", id, pw, want)
 		}
 	}
+	if pw, _ := pjsip.Object("monitor", "auth").Get("password"); pw != vars["MONITOR_PASSWORD"] {
+		t.Errorf("monitor password %q, want MONITOR_PASSWORD's", pw)
+	}
 	if m, _ := pjsip.Object("trunk-identify", "identify").Get("match"); m != vars["TRUNK_HOST"] {
 		t.Errorf("trunk identify match = %q, want TRUNK_HOST by default", m)
 	}
@@ -1300,7 +1306,7 @@ func TestEntrypointRefusesMissingSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("docker-entrypoint.sh started without passwords")
 	}
-	for _, v := range []string{"ASTERISK_ARI_PASSWORD", "OPERATOR_PASSWORD_OP101", "TRUNK_HOST", "TRUNK_PASSWORD"} {
+	for _, v := range []string{"ASTERISK_ARI_PASSWORD", "OPERATOR_PASSWORD_OP101", "TRUNK_HOST", "TRUNK_PASSWORD", "MONITOR_PASSWORD"} {
 		if !strings.Contains(stderr, v) {
 			t.Errorf("the error does not name %s:\n%s", v, stderr)
 		}
@@ -1751,5 +1757,146 @@ func TestSOSPromptsFitTheDutyCallBound(t *testing.T) {
 	attempts := time.Duration(e.RecordRetries + 1)
 	if worst := intro + attempts*(attempt+e.RecordMax); worst > e.DialWithin {
 		t.Errorf("with the shipped sounds an SOS without audio waits %s for the duty call; escalation.dial_within is %s", worst, e.DialWithin)
+	}
+}
+
+// --- the server's probe call (issue 19) ---------------------------------------------
+
+// TestProbeCallEndpoint: the server's probe call (telephony/sipcall, config
+// probe_call) reaches the hotline through the endpoint monitor: the user
+// and number the server's config names, a password from the environment
+// that Asterisk and the server get from one variable, G.711 and RFC 4733
+// like a resident's phone, a context that hands the number to the Stasis
+// application, the compose stack calling the SIP transport, and an alert
+// on two failures in a row that Prometheus loads.
+func TestProbeCallEndpoint(t *testing.T) {
+	pjsip := conf(t, "pjsip.conf")
+	cfg := serverConfig(t)
+	c := loadCompose(t)
+	env := resolvedEnv(t, c.service(t, "hotline"), sampleVars)
+	user := effectiveSetting(env, "HOTLINE_PROBE_CALL_USERNAME", cfg.ProbeCall.Username)
+	number := effectiveSetting(env, "HOTLINE_PROBE_CALL_NUMBER", cfg.ProbeCall.Number)
+
+	ep := pjsip.Object(user, "endpoint")
+	if ep == nil {
+		t.Fatalf("pjsip.conf has no endpoint [%s] (probe_call.username)", user)
+	}
+	if by := strings.Split(get(t, ep, "identify_by"), ","); !slices.Contains(by, "username") {
+		t.Errorf("endpoint %s: identify_by = %q, want username", ep.Name, by)
+	}
+	for key, want := range map[string]string{"language": "uk", "dtmf_mode": "rfc4733", "direct_media": "no",
+		"rtp_symmetric": "yes", "force_rport": "yes", "disallow": "all"} {
+		if got, _ := ep.Get(key); got != want {
+			t.Errorf("endpoint %s: %s = %q, want %q", ep.Name, key, got, want)
+		}
+	}
+	allow := strings.Split(strings.Join(ep.All("allow"), ","), ",")
+	for _, codec := range []string{"alaw", "ulaw"} { // what sipcall offers
+		if !slices.Contains(allow, codec) {
+			t.Errorf("endpoint %s does not allow %s (allow = %v)", ep.Name, codec, allow)
+		}
+	}
+	if v, ok := ep.Get("aors"); ok {
+		t.Errorf("endpoint %s: aors = %q; nothing should register as the probe", ep.Name, v)
+	}
+	auth := pjsip.Object(get(t, ep, "auth"), "auth")
+	if auth == nil {
+		t.Fatalf("endpoint %s: auth %q is not an auth section", ep.Name, get(t, ep, "auth"))
+	}
+	if u := get(t, auth, "username"); u != user {
+		t.Errorf("auth %s: username %q, the server calls as %q", auth.Name, u, user)
+	}
+	pw := placeholder.FindStringSubmatch(get(t, auth, "password"))
+	if pw == nil {
+		t.Fatalf("auth %s: the password must come from the environment ({{VARIABLE}})", auth.Name)
+	}
+	// One secret, one variable, required on both sides.
+	astRaw := c.service(t, "asterisk").env()[pw[1]]
+	raw := c.service(t, "hotline").env()["HOTLINE_PROBE_CALL_PASSWORD"]
+	hv, av := varsIn(raw), varsIn(astRaw)
+	if len(hv) != 1 || len(av) != 1 || hv[0] != av[0] || !strings.Contains(raw, ":?") || !strings.Contains(astRaw, ":?") {
+		t.Errorf("HOTLINE_PROBE_CALL_PASSWORD (%q) and the asterisk service's %s (%q) must be one required variable", raw, pw[1], astRaw)
+	}
+
+	// The context hands the number to the hotline's Stasis application, and
+	// nothing else can be dialled from it.
+	dp := dialplanOf(t)
+	ctx := get(t, ep, "context")
+	steps := dp.Extension(ctx, number)
+	if !slices.ContainsFunc(steps, func(s dialplanStep) bool {
+		return strings.EqualFold(s.App, "Stasis") && splitArgs(s.Args)[0] == stasisApp(t, dp)
+	}) {
+		t.Errorf("[%s] %s does not go to Stasis(%s): %+v", ctx, number, stasisApp(t, dp), steps)
+	}
+	for _, st := range dp.Contexts[ctx] {
+		if st.Exten != number {
+			t.Errorf("extensions.conf:%d: [%s] has extension %s besides %s", st.Line, ctx, st.Exten, number)
+		}
+		if strings.EqualFold(st.App, "Playback") || strings.Contains(st.Args, "hotline-fallback") {
+			t.Errorf("extensions.conf:%d: [%s] plays or falls back to a message the probe would take for an answer", st.Line, ctx)
+		}
+	}
+
+	// The stack's server calls the UDP transport (sipcall is UDP only).
+	host, port, err := net.SplitHostPort(env["HOTLINE_PROBE_CALL_TARGET"])
+	if err != nil || host != "asterisk" {
+		t.Fatalf("HOTLINE_PROBE_CALL_TARGET = %q, want asterisk:<SIP port>: the compose stack enables the probe", env["HOTLINE_PROBE_CALL_TARGET"])
+	}
+	bound := false
+	for _, tr := range pjsip.OfType("transport") {
+		p, _ := tr.Get("protocol")
+		b, _ := tr.Get("bind")
+		if _, bp, _ := net.SplitHostPort(b); p == "udp" && bp == port {
+			bound = true
+		}
+	}
+	if !bound {
+		t.Errorf("the probe calls UDP port %s; pjsip.conf has no udp transport there", port)
+	}
+	if every := effectiveSetting(env, "HOTLINE_PROBE_CALL_EVERY", cfg.ProbeCall.Every.String()); every == "0s" || every == "0" {
+		t.Errorf("probe_call.every is %s in the stack: no periodic probe", every)
+	}
+
+	// Prometheus loads the rules file compose mounts, and it alerts on two
+	// failures in a row.
+	var prom struct {
+		RuleFiles []string `yaml:"rule_files"`
+	}
+	data, err := os.ReadFile(path(t, "deploy", "prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &prom); err != nil {
+		t.Fatal(err)
+	}
+	mounted := c.service(t, "prometheus").mounts()["./deploy/prometheus-rules.yml"]
+	if mounted == "" || !slices.Contains(prom.RuleFiles, mounted) {
+		t.Fatalf("prometheus mounts deploy/prometheus-rules.yml at %q; prometheus.yml loads %v", mounted, prom.RuleFiles)
+	}
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	data, err = os.ReadFile(path(t, "deploy", "prometheus-rules.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &rules); err != nil {
+		t.Fatalf("deploy/prometheus-rules.yml: %v", err)
+	}
+	found := false
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Alert != "" && strings.ReplaceAll(r.Expr, " ", "") == "hotline_probe_call_consecutive_failures>=2" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Error("deploy/prometheus-rules.yml has no alert on hotline_probe_call_consecutive_failures >= 2")
 	}
 }

@@ -19,6 +19,7 @@
 #   TRUNK_QUALIFY_FREQUENCY     seconds between OPTIONS pings of the provider
 #                               (default 0: none, see pjsip.conf [trunk] aor)
 #   HOTLINE_DID                 number residents dial (default: any number)
+#   MONITOR_PASSWORD            SIP password of the server's probe call (endpoint monitor, required)
 set -eu
 
 templates="${HOTLINE_ASTERISK_TEMPLATES:-/usr/local/share/hotline-asterisk}"
