@@ -22,7 +22,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/httpserver"
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony/ari"
-	"github.com/slobozhanske/hotline/telephony/callrecord"
+	callrecordpg "github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 	"github.com/slobozhanske/hotline/telephony/sipcall"
 	"github.com/slobozhanske/hotline/telephony/sipprobe"
 )
@@ -87,7 +87,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 		plog := log.With("component", "probecall")
 		probeCalls = sipcall.NewMonitor(agentConfig(cfg.ProbeCall, plog), probeOptions(cfg.ProbeCall), plog, reg)
 	}
-	records := callrecord.NewWriter(pool, cfg.Calls.RecordBuffer, log.With("component", "callrecord"), reg)
+	records := callrecordpg.NewWriter(pool, cfg.Calls.RecordBuffer, log.With("component", "callrecord"), reg)
 	app := ari.NewApp(ari.Config{
 		URL: cfg.ARI.URL, WebSocketURL: cfg.ARI.WebSocketURL, Application: cfg.ARI.Application,
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password.Reveal(),
@@ -98,7 +98,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 	}, records, ari.NewMetrics(reg), log.With("component", "ari"), svc.handleCall)
 	// A call found in Stasis after a restart goes on under its record; the
 	// records of calls that ended while no server watched are closed.
-	app.TakeOverWith(callrecord.NewHistory(pool))
+	app.TakeOverWith(svc.calls)
 	startedAt := time.Now()
 	var orphansClosed atomic.Bool
 	app.OnListed(func(ctx context.Context, live []string) {

@@ -24,6 +24,7 @@ import (
 	"github.com/slobozhanske/hotline/telephony/ari/dutycall"
 	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
+	callrecordpg "github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 	"github.com/slobozhanske/hotline/telephony/dutyapi"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
@@ -63,6 +64,9 @@ type services struct {
 
 	flow *ivr.Flow
 
+	// calls reads the call records: calls taken over, operators' views.
+	calls *callrecordpg.History
+
 	// loaded is closed once the stored state calls are routed by (the
 	// schedule's exceptions and override, the duty roster, the operators
 	// and their presence) has replaced the config's.
@@ -78,7 +82,7 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 	if now == nil {
 		now = time.Now
 	}
-	s := &services{cfg: cfg, domain: d, log: log, now: now, reg: reg, loaded: make(chan struct{})}
+	s := &services{cfg: cfg, domain: d, log: log, now: now, reg: reg, loaded: make(chan struct{}), calls: callrecordpg.NewHistory(pool)}
 	store := pgstore.New(pool, log.With("component", "appeals"))
 	var err error
 	s.appeals, err = appeals.NewService(d.appeals, appeals.Deps{
@@ -131,7 +135,7 @@ func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg promethe
 
 // attachTelephony builds the services that place calls through Asterisk,
 // and the APIs that reach into calls.
-func (s *services) attachTelephony(app *ari.App, records *callrecord.Writer) error {
+func (s *services) attachTelephony(app *ari.App, records callrecord.Recorder) error {
 	var err error
 	s.engine, err = escalation.NewEngine(escalation.Config{
 		Settings: s.domain.escalation, Store: s.escalationStore, Duty: s.duty,
@@ -314,7 +318,7 @@ func (s *services) routeFor(st schedule.State) string {
 func (s *services) mount(ctx context.Context, h *httpserver.Server) {
 	h.Handle("/api/v1/", s.appealsAPI)
 	if s.dispatcher != nil {
-		h.Handle("/api/v1/queue/", queuehttp.New(ctx, queuehttp.Config{Dispatcher: s.dispatcher, Store: s.queueStore,
+		h.Handle("/api/v1/queue/", queuehttp.New(ctx, queuehttp.Config{Dispatcher: s.dispatcher, Store: s.queueStore, Calls: s.calls,
 			Auth: s.appealsAPI, Now: s.now, Log: s.log.With("component", "api")}))
 	}
 	duty := dutyapi.New(dutyapi.Config{Duty: s.duty, Escalations: s.engine, Schedule: s.scheduleMgr,

@@ -60,7 +60,7 @@ type App struct {
 	cfg     Config
 	rest    *rest
 	stream  *eventStream
-	records *callrecord.Writer
+	records callrecord.Recorder
 	metrics *Metrics
 	log     *slog.Logger
 	handler Handler
@@ -84,7 +84,7 @@ type App struct {
 }
 
 // NewApp builds the application; Run connects it.
-func NewApp(cfg Config, records *callrecord.Writer, metrics *Metrics, log *slog.Logger, handler Handler) *App {
+func NewApp(cfg Config, records callrecord.Recorder, metrics *Metrics, log *slog.Logger, handler Handler) *App {
 	a := &App{
 		cfg:     cfg,
 		rest:    newREST(&native.Options{Application: cfg.Application, URL: cfg.URL, WebsocketURL: cfg.WebSocketURL, Username: cfg.Username, Password: cfg.Password}, cfg.RequestTimeout),

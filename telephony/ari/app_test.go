@@ -16,7 +16,7 @@ import (
 
 	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/ari/aritest"
-	"github.com/slobozhanske/hotline/telephony/callrecord"
+	callrecordpg "github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 )
 
 func testLog() *slog.Logger {
@@ -60,7 +60,7 @@ func startApp(t *testing.T, srv *aritest.Server, cfg ari.Config, run func(ctx co
 	}
 	cfg.MaxCallDuration = time.Minute
 	// Records are queued in memory only: these tests read the calls from Asterisk's side.
-	records := callrecord.NewWriter(nil, 100000, testLog(), nil)
+	records := callrecordpg.NewWriter(nil, 100000, testLog(), nil)
 	r.app = ari.NewApp(cfg, records, ari.NewMetrics(nil), testLog(), func(ctx context.Context, c *ari.Call) {
 		r.mu.Lock()
 		r.arrivals = append(r.arrivals, arrival{channelID: c.ChannelID(), args: c.Args(), readopted: c.Readopted()})

@@ -23,7 +23,7 @@ import (
 // Config.OrphanGrace is hung up or destroyed, so nothing is left behind.
 
 // CallHistory reads the open record of a call by its channel
-// (*callrecord.History).
+// (*callrecord/pgstore.History).
 type CallHistory interface {
 	OpenCall(ctx context.Context, channelID string) (callrecord.PastCall, bool, error)
 }
@@ -35,7 +35,7 @@ func (a *App) TakeOverWith(h CallHistory) { a.history = h }
 // OnListed registers fn to learn, after each (re)connect, which channels
 // Asterisk has in the application, once the calls among them have been
 // taken over: records of calls not among them ended unseen
-// (callrecord.Writer.CloseOrphans). fn runs on its own goroutine. Call it
+// (callrecord/pgstore.Writer.CloseOrphans). fn runs on its own goroutine. Call it
 // before Run.
 func (a *App) OnListed(fn func(ctx context.Context, channelIDs []string)) { a.onListed = fn }
 

@@ -19,7 +19,7 @@ import (
 	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 	"github.com/slobozhanske/hotline/telephony/ari/dutycall"
-	"github.com/slobozhanske/hotline/telephony/callrecord"
+	callrecordpg "github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/escalation/esctest"
 	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
@@ -87,7 +87,7 @@ func newWorld(t *testing.T, opts ...func(*world)) *world {
 			RingTimeout: 30 * time.Second, AckTimeout: 60 * time.Second, AttemptsPerPerson: 2, RetryDelay: time.Minute,
 			HandoffWait: 10 * time.Minute}} // 6 s of real time: the race detector is slow
 
-	records := callrecord.NewWriter(pool, 100, logger(), prometheus.NewRegistry())
+	records := callrecordpg.NewWriter(pool, 100, logger(), prometheus.NewRegistry())
 	recCtx, stopRecords := context.WithCancel(context.Background())
 	recDone := make(chan struct{})
 	go func() { defer close(recDone); records.Run(recCtx, time.Second) }()

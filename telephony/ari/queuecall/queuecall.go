@@ -99,7 +99,7 @@ type Telephony interface {
 	AdoptBridge(id string) (*ari.Bridge, error)
 }
 
-// Ratings stores a caller's post-call rating (*callrecord.Writer).
+// Ratings stores a caller's post-call rating (callrecord.Recorder).
 type Ratings interface {
 	Rating(callID string, rating int)
 }

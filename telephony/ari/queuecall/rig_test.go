@@ -21,7 +21,7 @@ import (
 	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
-	"github.com/slobozhanske/hotline/telephony/callrecord"
+	callrecordpg "github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 	"github.com/slobozhanske/hotline/telephony/queue"
 )
 
@@ -48,7 +48,7 @@ type rig struct {
 	d       *queue.Dispatcher
 	svc     *queuecall.Service
 	pool    *pgxpool.Pool
-	records *callrecord.Writer
+	records *callrecordpg.Writer
 
 	mu      sync.Mutex
 	results map[string]ivr.QueueResult // by caller number
@@ -105,7 +105,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	r.d = d
-	r.records = callrecord.NewWriter(pool, 100000, log, nil)
+	r.records = callrecordpg.NewWriter(pool, 100000, log, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	recDone := make(chan struct{})
 	go func() { defer close(recDone); r.records.Run(ctx, 5*time.Second) }()

@@ -39,6 +39,7 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/apiauth"
 	"github.com/slobozhanske/hotline/internal/apierror"
+	"github.com/slobozhanske/hotline/telephony/callrecord"
 	"github.com/slobozhanske/hotline/telephony/queue"
 	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
 )
@@ -61,12 +62,20 @@ const (
 type Config struct {
 	Dispatcher *queue.Dispatcher
 	Store      *queuepg.Store
+	Calls      CallHistory // the current call's menu path and the caller's earlier calls
 	Auth       Authorizer
 	Log        *slog.Logger
 	// Heartbeat is how often an idle event stream sends a comment (default 15s).
 	Heartbeat time.Duration
 	// Now is the clock for reports (default time.Now).
 	Now func() time.Time
+}
+
+// CallHistory reads the call records an operator sees of the call they
+// are on (*callrecord/pgstore.History).
+type CallHistory interface {
+	MenuPath(ctx context.Context, callID string) ([]callrecord.MenuStep, error)
+	CallerHistory(ctx context.Context, callerNumber, exceptCallID string, limit int) ([]callrecord.EarlierCall, error)
 }
 
 // Handler serves the API.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
+	callrecordpg "github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 	"github.com/slobozhanske/hotline/telephony/queue"
 	"github.com/slobozhanske/hotline/telephony/queue/httpapi"
 	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
@@ -44,7 +45,7 @@ func newEnv(t *testing.T) (*queue.Dispatcher, *queuepg.Store, *httptest.Server) 
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := httpapi.New(ctx, httpapi.Config{Dispatcher: d, Store: store, Auth: testAuth,
+	h := httpapi.New(ctx, httpapi.Config{Dispatcher: d, Store: store, Calls: callrecordpg.NewHistory(pool), Auth: testAuth,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: 50 * time.Millisecond})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { cancel(); srv.Close() })

@@ -373,7 +373,7 @@ func (h *Handler) operatorCall(w http.ResponseWriter, r *http.Request) {
 		EarlierCalls []PastCallJSON `json:"earlier_calls"`
 	}{Call: callJSON(info), MenuPath: []MenuStepJSON{}, EarlierCalls: []PastCallJSON{}}
 	if info != nil {
-		steps, err := h.cfg.Store.MenuPath(r.Context(), info.CallID)
+		steps, err := h.cfg.Calls.MenuPath(r.Context(), info.CallID)
 		if err != nil {
 			h.writeErr(w, err)
 			return
@@ -381,7 +381,7 @@ func (h *Handler) operatorCall(w http.ResponseWriter, r *http.Request) {
 		for _, s := range steps {
 			out.MenuPath = append(out.MenuPath, MenuStepJSON{Kind: s.Kind, Node: s.Node, Key: s.Key})
 		}
-		past, err := h.cfg.Store.CallerHistory(r.Context(), info.CallerNumber, info.CallID, 20)
+		past, err := h.cfg.Calls.CallerHistory(r.Context(), info.CallerNumber, info.CallID, 20)
 		if err != nil {
 			h.writeErr(w, err)
 			return

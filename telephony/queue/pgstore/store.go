@@ -334,62 +334,6 @@ func (s *Store) TimeInStates(ctx context.Context, from, to, now time.Time) ([]Ti
 	return out, nil
 }
 
-// PastCall is one of a caller's earlier calls.
-type PastCall struct {
-	ID           string
-	ArrivedAt    time.Time
-	EndedAt      *time.Time
-	Outcome      string
-	AppealNumber string
-	Rating       *int
-}
-
-// CallerHistory is the caller's latest calls other than exceptCallID, newest first.
-func (s *Store) CallerHistory(ctx context.Context, callerNumber, exceptCallID string, limit int) ([]PastCall, error) {
-	if callerNumber == "" {
-		return nil, nil
-	}
-	rows, err := s.pool.Query(ctx, `SELECT id, arrived_at, ended_at, outcome, appeal_number, rating::int
-		FROM calls WHERE caller_number = $1 AND id <> $2 ORDER BY arrived_at DESC LIMIT $3`, callerNumber, exceptCallID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("caller history: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PastCall, error) {
-		var c PastCall
-		err := r.Scan(&c.ID, &c.ArrivedAt, &c.EndedAt, &c.Outcome, &c.AppealNumber, &c.Rating)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("caller history: %w", err)
-	}
-	return out, nil
-}
-
-// MenuStep is one step of a call's way through the voice menu.
-type MenuStep struct {
-	Kind string // node, key, timeout, invalid, action, …
-	Node string
-	Key  string
-}
-
-// MenuPath is the steps the call record holds for a call (written as the
-// call goes, so the latest may still be on their way).
-func (s *Store) MenuPath(ctx context.Context, callID string) ([]MenuStep, error) {
-	rows, err := s.pool.Query(ctx, `SELECT kind, node, coalesce(detail->>'key', '') FROM call_events WHERE call_id = $1 ORDER BY seq`, callID)
-	if err != nil {
-		return nil, fmt.Errorf("menu path: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MenuStep, error) {
-		var m MenuStep
-		err := r.Scan(&m.Kind, &m.Node, &m.Key)
-		return m, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("menu path: %w", err)
-	}
-	return out, nil
-}
-
 func nonNil(m map[string]int) map[string]int {
 	if m == nil {
 		return map[string]int{}

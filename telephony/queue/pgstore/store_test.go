@@ -269,36 +269,3 @@ func TestOperatorsAreLoggedBackInAsTheyWereAfterARestart(t *testing.T) {
 		t.Errorf("d paused for %s, want the lunch asked for during the call", d.Reason)
 	}
 }
-
-func TestAnOperatorSeesTheCallersEarlierCallsAndMenuPath(t *testing.T) {
-	ctx := context.Background()
-	pool := dbtest.NewPool(t)
-	s := pgstore.New(pool)
-	_, err := pool.Exec(ctx, `INSERT INTO calls (id, channel_id, caller_number, arrived_at, ended_at, outcome, appeal_number, rating) VALUES
-		('old1', 'ch1', '0501234567', now() - interval '2 days', now() - interval '2 days', 'message_left', '2026-000010', NULL),
-		('old2', 'ch2', '0501234567', now() - interval '1 day', now() - interval '1 day', 'answered_by_operator', '', 4),
-		('other', 'ch3', '0509999999', now() - interval '1 hour', NULL, 'queued', '', NULL),
-		('now', 'ch4', '0501234567', now(), NULL, 'queued', '', NULL)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = pool.Exec(ctx, `INSERT INTO call_events (call_id, seq, at, kind, node, detail) VALUES
-		('now', 1, now(), 'node', 'main', '{}'), ('now', 2, now(), 'key', 'main', '{"key":"0"}'), ('now', 3, now(), 'action', 'main', '{"action":"operator"}')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hist, err := s.CallerHistory(ctx, "0501234567", "now", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(hist) != 2 || hist[0].ID != "old2" || hist[1].AppealNumber != "2026-000010" || hist[0].Rating == nil || *hist[0].Rating != 4 {
-		t.Fatalf("history %+v", hist)
-	}
-	path, err := s.MenuPath(ctx, "now")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(path) != 3 || path[1].Key != "0" || path[2].Kind != "action" {
-		t.Fatalf("menu path %+v", path)
-	}
-}

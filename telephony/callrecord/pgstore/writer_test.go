@@ -1,4 +1,4 @@
-package callrecord_test
+package pgstore_test
 
 import (
 	"context"
@@ -14,13 +14,14 @@ import (
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
+	"github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func startWriter(t *testing.T, pool *pgxpool.Pool, capacity int) *callrecord.Writer {
+func startWriter(t *testing.T, pool *pgxpool.Pool, capacity int) *pgstore.Writer {
 	t.Helper()
-	w := callrecord.NewWriter(pool, capacity, quiet(), prometheus.NewRegistry())
+	w := pgstore.NewWriter(pool, capacity, quiet(), prometheus.NewRegistry())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx, 5*time.Second) }()
@@ -28,7 +29,7 @@ func startWriter(t *testing.T, pool *pgxpool.Pool, capacity int) *callrecord.Wri
 	return w
 }
 
-func writeCall(w *callrecord.Writer, id string, at time.Time) {
+func writeCall(w *pgstore.Writer, id string, at time.Time) {
 	w.Start(callrecord.Record{ID: id, ChannelID: "ch-" + id, CallerNumber: "+380501112233", Dialed: "1580", ArrivedAt: at})
 	w.Answered(id, at.Add(time.Second))
 	w.Event(id, 1, at.Add(2*time.Second), "node", "main", nil)
@@ -120,7 +121,7 @@ func TestAFullBufferCountsWhatItDrops(t *testing.T) {
 	defer pool.Close()
 	pg.Stop()
 	reg := prometheus.NewRegistry()
-	w := callrecord.NewWriter(pool, 5, quiet(), reg)
+	w := pgstore.NewWriter(pool, 5, quiet(), reg)
 	for i := range 10 {
 		w.Event("x", i, time.Now(), "key", "main", nil)
 	}

@@ -1,4 +1,4 @@
-package callrecord_test
+package pgstore_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
+	"github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 )
 
 // captured keeps what the writer logs.
@@ -50,14 +51,14 @@ func (c *captured) rejections() []map[string]string {
 // writerRig is a writer whose Run is started by the test, so writes can be
 // queued first (and land in one batch), with its metrics and log.
 type writerRig struct {
-	w    *callrecord.Writer
+	w    *pgstore.Writer
 	reg  *prometheus.Registry
 	logs *captured
 }
 
 func newWriterRig(pool *pgxpool.Pool) *writerRig {
 	r := &writerRig{reg: prometheus.NewRegistry(), logs: &captured{}}
-	r.w = callrecord.NewWriter(pool, 1000, slog.New(r.logs), r.reg)
+	r.w = pgstore.NewWriter(pool, 1000, slog.New(r.logs), r.reg)
 	return r
 }
 

@@ -1,30 +1,20 @@
-package callrecord
+package pgstore
 
 import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/slobozhanske/hotline/telephony/callrecord"
 )
-
-// OutcomeEndNotRecorded is the outcome of a record closed by CloseOrphans:
-// the call ended while no server recorded it, so how it ended is not known.
-// It says what is known rather than guessing at a cause: a kill -9 or a
-// crash leaves such records, but so do a power cut and a shutdown whose
-// drain ran out with the database away.
-const OutcomeEndNotRecorded = "end_not_recorded"
-
-// EventRecordClosed is the kind of the event CloseOrphans adds to each
-// record it closes; its detail keeps the outcome the record had
-// (outcome_before) and why it was closed (reason).
-const EventRecordClosed = "record_closed"
 
 // CloseOrphans closes the records an earlier run of the server left open
 // whose channels Asterisk no longer has: their calls ended unseen, so
 // without this they would stay open for ever (and count as live calls in
-// reports). Each gets the outcome OutcomeEndNotRecorded, ended_at at the
+// reports). Each gets the outcome callrecord.OutcomeEndNotRecorded, ended_at at the
 // last moment the record shows the call alive (its last event, answer or
 // arrival: the real end is somewhere between that and the restart), and an
-// EventRecordClosed event keeping the outcome it had so far. It returns how
+// callrecord.EventRecordClosed event keeping the outcome it had so far. It returns how
 // many it closed.
 //
 // Call it once at start-up, after the channels in the Stasis application
@@ -58,14 +48,14 @@ func (w *Writer) CloseOrphans(ctx context.Context, liveChannelIDs []string, star
 			jsonb_build_object('reason', 'channel_gone_at_startup', 'outcome_before', orphan.outcome)
 		FROM orphan JOIN closed ON closed.id = orphan.id
 		ON CONFLICT (call_id, seq) DO NOTHING`,
-		liveChannelIDs, startedAt, OutcomeEndNotRecorded, EventRecordClosed)
+		liveChannelIDs, startedAt, callrecord.OutcomeEndNotRecorded, callrecord.EventRecordClosed)
 	if err != nil {
 		return 0, fmt.Errorf("close call records left open by an earlier run: %w", err)
 	}
 	n := int(tag.RowsAffected())
 	if n > 0 {
 		w.log.Warn("closed call records left open by an earlier run (their channels are gone)",
-			"closed", n, "outcome", OutcomeEndNotRecorded)
+			"closed", n, "outcome", callrecord.OutcomeEndNotRecorded)
 	}
 	return n, nil
 }

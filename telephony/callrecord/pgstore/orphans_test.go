@@ -1,4 +1,4 @@
-package callrecord_test
+package pgstore_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
+	"github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 )
 
 type closedRow struct {
@@ -68,7 +69,7 @@ func TestCloseOrphansClosesTheRecordsOfChannelsThatAreGone(t *testing.T) {
 	// mine: arrived during this run (its channel was not listed yet).
 	exec(`INSERT INTO calls (id, channel_id, arrived_at) VALUES ('mine', 'ch-mine', $1)`, started.Add(time.Second))
 
-	w := callrecord.NewWriter(pool, 10, quiet(), nil)
+	w := pgstore.NewWriter(pool, 10, quiet(), nil)
 	n, err := w.CloseOrphans(ctx, []string{"ch-live", "ch-elsewhere"}, started)
 	if err != nil {
 		t.Fatal(err)

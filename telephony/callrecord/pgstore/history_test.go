@@ -1,4 +1,4 @@
-package callrecord_test
+package pgstore_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
+	"github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 )
 
 // A call taken over after a crash reads its channel's open record and
@@ -34,7 +35,7 @@ func TestATakenOverCallContinuesItsOpenRecord(t *testing.T) {
 	writeCall(w, "done", arrived) // ended: nothing to continue
 	wait()
 
-	h := callrecord.NewHistory(pool)
+	h := pgstore.NewHistory(pool)
 	past, found, err := h.OpenCall(ctx, "ch-1")
 	if err != nil || !found {
 		t.Fatalf("OpenCall = %v, %v; want the open record", found, err)
@@ -88,7 +89,7 @@ func TestOpenCallReadsTheLastStepsOfALongCall(t *testing.T) {
 		SELECT 'long', s, $1::timestamptz + s * interval '1 second', 'node', 'main' FROM generate_series(1, 700) s`, at); err != nil {
 		t.Fatal(err)
 	}
-	past, found, err := callrecord.NewHistory(pool).OpenCall(ctx, "ch-long")
+	past, found, err := pgstore.NewHistory(pool).OpenCall(ctx, "ch-long")
 	if err != nil || !found {
 		t.Fatalf("OpenCall = %v, %v", found, err)
 	}
@@ -102,5 +103,38 @@ func TestOpenCallReadsTheLastStepsOfALongCall(t *testing.T) {
 	}
 	if past.AnsweredAt != (time.Time{}) {
 		t.Errorf("AnsweredAt = %v for a call never answered", past.AnsweredAt)
+	}
+}
+
+func TestAnOperatorSeesTheCallersEarlierCallsAndMenuPath(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	s := pgstore.NewHistory(pool)
+	_, err := pool.Exec(ctx, `INSERT INTO calls (id, channel_id, caller_number, arrived_at, ended_at, outcome, appeal_number, rating) VALUES
+		('old1', 'ch1', '0501234567', now() - interval '2 days', now() - interval '2 days', 'message_left', '2026-000010', NULL),
+		('old2', 'ch2', '0501234567', now() - interval '1 day', now() - interval '1 day', 'answered_by_operator', '', 4),
+		('other', 'ch3', '0509999999', now() - interval '1 hour', NULL, 'queued', '', NULL),
+		('now', 'ch4', '0501234567', now(), NULL, 'queued', '', NULL)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pool.Exec(ctx, `INSERT INTO call_events (call_id, seq, at, kind, node, detail) VALUES
+		('now', 1, now(), 'node', 'main', '{}'), ('now', 2, now(), 'key', 'main', '{"key":"0"}'), ('now', 3, now(), 'action', 'main', '{"action":"operator"}')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := s.CallerHistory(ctx, "0501234567", "now", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2 || hist[0].ID != "old2" || hist[1].AppealNumber != "2026-000010" || hist[0].Rating == nil || *hist[0].Rating != 4 {
+		t.Fatalf("history %+v", hist)
+	}
+	path, err := s.MenuPath(ctx, "now")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(path) != 3 || path[1].Key != "0" || path[2].Kind != "action" {
+		t.Fatalf("menu path %+v", path)
 	}
 }

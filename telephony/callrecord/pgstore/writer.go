@@ -1,4 +1,4 @@
-// Package callrecord writes call records and their events to PostgreSQL as
+// Package pgstore writes call records and their events to PostgreSQL as
 // calls happen. Writes are queued in memory and applied in order by one
 // goroutine, so call handling never waits for the database and goes on while
 // it is down; the queue is bounded, and what it cannot hold is counted and logged.
@@ -13,7 +13,7 @@
 // takes them over. Such a call continues the record it already has (see
 // History.OpenCall), and records left open by calls that ended while no
 // server was watching are closed by CloseOrphans.
-package callrecord
+package pgstore
 
 import (
 	"context"
@@ -27,29 +27,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slobozhanske/hotline/internal/outbox"
+	"github.com/slobozhanske/hotline/telephony/callrecord"
 )
-
-// Record is what is known of a call when it arrives.
-type Record struct {
-	ID           string
-	ChannelID    string
-	UniqueID     string
-	Direction    string // inbound, outbound
-	CallerNumber string
-	CallerName   string
-	Dialed       string
-	ArrivedAt    time.Time
-}
-
-// End is how a call ended.
-type End struct {
-	At           time.Time
-	Outcome      string
-	AppealNumber string
-	Recording    string
-	Cause        int
-	CauseText    string
-}
 
 // op is one queued write; every op is idempotent, so a batch that failed
 // half-way can be replayed whole. kind and callID name it in the log when
@@ -116,7 +95,7 @@ func NewWriter(pool *pgxpool.Pool, capacity int, log *slog.Logger, reg prometheu
 // under another id writes nothing either (the channel's one record stays
 // the one it had), and the new id's events are then refused by the
 // database and dropped, so continue the existing record instead.
-func (w *Writer) Start(r Record) {
+func (w *Writer) Start(r callrecord.Record) {
 	if r.Direction == "" {
 		r.Direction = "inbound"
 	}
@@ -166,7 +145,7 @@ func (w *Writer) Rating(callID string, rating int) {
 
 // Ended records the end of a call; like Outcome, empty fields keep what is
 // recorded.
-func (w *Writer) Ended(callID string, e End) {
+func (w *Writer) Ended(callID string, e callrecord.End) {
 	w.enqueue(op{"ended", callID, `UPDATE calls SET ended_at = COALESCE(ended_at, $2),
 			outcome = CASE WHEN $3 <> '' THEN $3 ELSE outcome END,
 			appeal_number = CASE WHEN $4 <> '' THEN $4 ELSE appeal_number END,

@@ -1,4 +1,4 @@
-package callrecord_test
+package pgstore_test
 
 import (
 	"context"
