@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/internal/httpserver"
 	"github.com/slobozhanske/hotline/internal/store"
@@ -216,7 +214,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks serv
 }
 
 // migrateWithRetry applies migrations, retrying while the database is unreachable.
-func migrateWithRetry(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) ([]int, error) {
+func migrateWithRetry(ctx context.Context, pool *store.Pool, log *slog.Logger) ([]int, error) {
 	backoff := 500 * time.Millisecond
 	for {
 		applied, err := store.Migrate(ctx, pool, log)

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slobozhanske/hotline/appeals"
@@ -19,6 +18,7 @@ import (
 	"github.com/slobozhanske/hotline/appeals/pgstore"
 	"github.com/slobozhanske/hotline/config"
 	"github.com/slobozhanske/hotline/internal/httpserver"
+	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/ari"
 	"github.com/slobozhanske/hotline/telephony/ari/dutycall"
@@ -78,7 +78,7 @@ type services struct {
 // schedule rather than kept waiting.
 const stateWait = 10 * time.Second
 
-func newServices(cfg *config.Config, d *domain, pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*services, error) {
+func newServices(cfg *config.Config, d *domain, pool *store.Pool, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*services, error) {
 	if now == nil {
 		now = time.Now
 	}

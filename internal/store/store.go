@@ -10,10 +10,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Pool is the connection pool every store shares, named here so that the
+// wiring in cmd/ passes it on without depending on the driver.
+type Pool = pgxpool.Pool
+
 // Open connects a pool to the database at url. It does not wait for the
 // server: a pool reconnects by itself, so the server can start while
 // PostgreSQL is still coming up and recover when it restarts.
-func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+func Open(ctx context.Context, url string, maxConns int32) (*Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
