@@ -124,10 +124,11 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	calls map[string]*Call
-	order []*Call
-	nonce string
+	mu      sync.Mutex
+	closing bool // set before wg.Wait: no handler starts after it
+	calls   map[string]*Call
+	order   []*Call
+	nonce   string
 }
 
 // Start runs a server on 127.0.0.1 until the test ends.
@@ -184,6 +185,7 @@ func Start(t testing.TB, cfg Config) *Server {
 	served := make(chan struct{})
 	go func() { defer close(served); _ = srv.ServeUDP(conn) }()
 	t.Cleanup(func() {
+		s.update(func() { s.closing = true })
 		s.cancel()
 		s.wg.Wait()
 		_ = ua.Close()
@@ -247,7 +249,17 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if s.cfg.Username != "" && !s.authorized(req, tx, c) {
 		return
 	}
-	s.wg.Add(1)
+	started := false
+	s.update(func() {
+		if !s.closing {
+			s.wg.Add(1) // under mu, so never after the cleanup's Wait began
+			started = true
+		}
+	})
+	if !started {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 503, "Shutting Down", nil))
+		return
+	}
 	defer s.wg.Done()
 	defer s.update(func() {
 		select {
