@@ -12,8 +12,9 @@ import (
 )
 
 // Flow walks calls through a Menu. One Flow serves every call; each Run has
-// its own state. Menu, Queues, Appeals and Escalations are required; Hold
-// is optional (escalation.keep_caller_on_line).
+// its own state. Menu, Appeals and Escalations are required; Queues, and
+// Hold when there is one (escalation.keep_caller_on_line), are the
+// adapters of one call, bound where the call is created (With).
 //
 // # How a call goes through the menu
 //
@@ -173,9 +174,6 @@ func (f *Flow) Check() error {
 	if f.Menu == nil || len(f.Menu.Nodes) == 0 {
 		errs = append(errs, errors.New("no menu"))
 	}
-	if f.Queues == nil {
-		errs = append(errs, errors.New("no queues"))
-	}
 	if f.Appeals == nil {
 		errs = append(errs, errors.New("no appeals"))
 	}
@@ -186,6 +184,14 @@ func (f *Flow) Check() error {
 		return fmt.Errorf("ivr flow: %w", err)
 	}
 	return nil
+}
+
+// With is the flow for one call: the same menu and services, with the
+// queue and hold adapters bound to that call (h may be nil: no hold).
+func (f *Flow) With(q Queues, h CallerHold) *Flow {
+	bound := *f
+	bound.Queues, bound.Hold = q, h
+	return &bound
 }
 
 // errCallEnded unwinds a run once the caller has hung up or ctx has ended.
@@ -270,6 +276,10 @@ func (f *Flow) run(ctx context.Context, call Call, at Resumption, state Schedule
 	if err := f.Check(); err != nil {
 		r.fail(ctx)
 		return err
+	}
+	if f.Queues == nil {
+		r.fail(ctx)
+		return fmt.Errorf("ivr: call %s: no queues bound to the call (Flow.With)", call.ID())
 	}
 	if _, ok := f.Menu.Node(start); !ok {
 		r.log.Error("menu: unknown start node", "node", start)

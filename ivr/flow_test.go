@@ -384,6 +384,19 @@ func TestAFlowWithoutItsServicesRefusesToRun(t *testing.T) {
 	}
 }
 
+// The queue adapter is bound to each call (With); a flow without one
+// tells the caller about a technical problem rather than walking the menu.
+func TestAFlowWithoutAQueueBoundToTheCallRefusesToRun(t *testing.T) {
+	w := newWorld(t)
+	if err := w.flow.With(nil, nil).Run(context.Background(), w.call, "main", open); err == nil {
+		t.Fatal("Run without queues returned nil")
+	}
+	w.wantHeardExactly("technical-problem")
+	if bound := w.flow.With(w.queues, nil); bound.Queues != w.queues || w.flow.Queues != w.queues || bound.Menu != w.flow.Menu {
+		t.Error("With changed the template or lost its menu")
+	}
+}
+
 func TestAHangupDuringAnyPromptEndsTheCallPromptly(t *testing.T) {
 	// Hang up at each prompt of the after-hours SOS path in turn.
 	full := newWorld(t, whenAsked().press("1")).run("after_hours", afterHour).call.heard()
