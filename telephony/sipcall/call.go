@@ -33,7 +33,8 @@ type Options struct {
 	KeySilence time.Duration
 	// KeyWait is the longest wait for that quiet, from the first audio.
 	KeyWait time.Duration
-	// AfterKeysTimeout bounds the last key's end → audio again.
+	// AfterKeysTimeout bounds the last key's end (its first end packet,
+	// when the server acts on it) → audio again.
 	AfterKeysTimeout time.Duration
 	// Threshold is the RMS level (dBFS) over 20 ms above which a frame is
 	// audio rather than silence or line noise.

@@ -10,14 +10,19 @@ import (
 
 // levels is what the receiver tells the script about the audio: the first
 // frame above the threshold since a moment the script chose, and the last
-// one. notify is signalled (coalescing) after every loud frame.
+// one. notify is signalled (coalescing) after every loud frame. The recent
+// loud frames are kept so a moment chosen a little late (the keys' end,
+// known once its repeats are sent) still finds the first frame after it.
 type levels struct {
 	mu     sync.Mutex
 	since  time.Time
 	first  time.Time
 	last   time.Time
+	recent []time.Time // the last recentLoud loud frames, oldest first
 	notify chan struct{}
 }
+
+const recentLoud = 64 // 1.28 s of frames
 
 func (l *levels) init() { l.notify = make(chan struct{}, 1) }
 
@@ -25,12 +30,29 @@ func (l *levels) init() { l.notify = make(chan struct{}, 1) }
 func (l *levels) watch(t time.Time) {
 	l.mu.Lock()
 	l.since, l.first = t, time.Time{}
+	for _, at := range l.recent {
+		if !at.Before(t) {
+			l.first = at
+			break
+		}
+	}
+	found := !l.first.IsZero()
 	l.mu.Unlock()
+	if found {
+		select {
+		case l.notify <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (l *levels) loud(at time.Time) {
 	l.mu.Lock()
 	l.last = at
+	if len(l.recent) == recentLoud {
+		l.recent = append(l.recent[:0], l.recent[1:]...)
+	}
+	l.recent = append(l.recent, at)
 	if l.first.IsZero() && !at.Before(l.since) {
 		l.first = at
 	}
@@ -134,7 +156,8 @@ const (
 
 // send transmits a 20 ms packet every 20 ms until ctx ends: silence in the
 // negotiated codec, as a phone whose microphone hears nothing, or the
-// events of the keys asked for on keys (their end time goes to keysDone).
+// events of the keys asked for on keys (when the last one ended, its first
+// end packet, goes to keysDone once its repeats are sent too).
 // Sending from the start keeps NAT bindings and Asterisk's symmetric RTP
 // latched on us.
 func (c *call) send(ctx context.Context, keys <-chan string, keysDone chan<- time.Time) {
@@ -153,6 +176,9 @@ func (c *call) send(ctx context.Context, keys <-chan string, keysDone chan<- tim
 	}
 	var ev *event
 	gap := 0
+	// When the last key's first end packet left: the key is complete for
+	// the server from then (Asterisk acts on the first end packet).
+	var lastEnd time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -208,6 +234,9 @@ func (c *call) send(ctx context.Context, keys <-chan string, keysDone chan<- tim
 			payload = silence[:]
 		}
 		ts += samplesPer // the clock runs on whatever is sent
+		if isEvent && ev != nil && ev.sent == keyPackets && len(pending) == 0 {
+			lastEnd = time.Now()
+		}
 		if m.send {
 			seq++
 			pkt = appendRTP(pkt[:0], h, payload)
@@ -229,7 +258,7 @@ func (c *call) send(ctx context.Context, keys <-chan string, keysDone chan<- tim
 		}
 		if lastKey {
 			select {
-			case keysDone <- time.Now():
+			case keysDone <- lastEnd:
 			default:
 			}
 		}

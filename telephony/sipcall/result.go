@@ -27,7 +27,8 @@ type Result struct {
 	FirstAudio time.Duration `json:"-"`
 	// KeysAt is when the keys were started, after the answer.
 	KeysAt time.Duration `json:"-"`
-	// AudioAfterKeys is the last key's end → audio again.
+	// AudioAfterKeys is the last key's end (its first end packet) → audio
+	// again: the menu's reaction time.
 	AudioAfterKeys time.Duration `json:"-"`
 	Duration       time.Duration `json:"-"`
 
@@ -63,15 +64,15 @@ func (r *Result) Err() error {
 	return errors.New(r.Failure + ": " + r.Error)
 }
 
-// MarshalJSON writes the durations as seconds (3 decimals), absent when
-// the call did not get that far.
+// MarshalJSON writes the durations as seconds (to the microsecond), absent
+// when the call did not get that far.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	type plain Result
 	secs := func(d time.Duration) *float64 {
 		if d <= 0 {
 			return nil
 		}
-		s := float64(d.Round(time.Millisecond)) / float64(time.Second)
+		s := float64(d.Round(time.Microsecond)) / float64(time.Second)
 		return &s
 	}
 	return json.Marshal(struct {
