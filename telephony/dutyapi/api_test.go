@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slobozhanske/hotline/internal/clock/clocktest"
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/dutyapi"
@@ -49,7 +50,7 @@ func newServer(t *testing.T) *server {
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
 	store := escalationpg.New(pool)
-	clock := esctest.NewClock(now)
+	clock := clocktest.New(now)
 	duty, err := escalation.LoadDuty(ctx, store, []escalation.Shift{{People: []escalation.Person{
 		{Name: "Черговий диспетчер", Phone: "PJSIP/duty1"}, {Name: "Начальник відділу ЖКГ", Phone: "0501234567"}}}}, clock, nil)
 	if err != nil {

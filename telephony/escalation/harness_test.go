@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/slobozhanske/hotline/internal/clock/clocktest"
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/escalation"
@@ -56,7 +57,7 @@ type world struct {
 	t        *testing.T
 	store    *escalationpg.Store
 	counted  *countingStore
-	clock    *esctest.Clock
+	clock    *clocktest.Clock
 	phones   *esctest.Phones
 	history  *esctest.History
 	duty     *escalation.Duty
@@ -72,7 +73,7 @@ func newWorld(t *testing.T, settings escalation.Settings, roster ...escalation.S
 	if len(roster) == 0 {
 		roster = []escalation.Shift{{People: []escalation.Person{dispatcher, head}}}
 	}
-	w := &world{t: t, store: escalationpg.New(dbtest.NewPool(t)), clock: esctest.NewClock(night),
+	w := &world{t: t, store: escalationpg.New(dbtest.NewPool(t)), clock: clocktest.New(night),
 		history: esctest.NewHistory(), settings: settings, reg: prometheus.NewRegistry()}
 	w.counted = &countingStore{Store: w.store}
 	w.phones = esctest.NewPhones(w.clock)

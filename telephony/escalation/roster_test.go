@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slobozhanske/hotline/internal/clock/clocktest"
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	"github.com/slobozhanske/hotline/telephony/escalation"
-	"github.com/slobozhanske/hotline/telephony/escalation/esctest"
 	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
 )
 
@@ -125,7 +125,7 @@ func TestTheRosterIsSeededFromTheConfigurationOnceAndEditsAreKept(t *testing.T) 
 	t.Parallel()
 	ctx := context.Background()
 	store := escalationpg.New(dbtest.NewPool(t))
-	clock := esctest.NewClock(kyivTime(t, "2026-12-01 10:00"))
+	clock := clocktest.New(kyivTime(t, "2026-12-01 10:00"))
 	config := []escalation.Shift{{People: []escalation.Person{dispatcher, head}}}
 
 	d, err := escalation.LoadDuty(ctx, store, config, clock, logger())

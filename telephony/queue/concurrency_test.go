@@ -174,15 +174,17 @@ func TestFiftyCallersAndFiveOperatorsAtOnce(t *testing.T) {
 			if count[OutcomeAnswered] < 30 {
 				t.Fatalf("only %d answered", count[OutcomeAnswered])
 			}
-			time.Sleep(10 * time.Millisecond) // the last wrap-ups
-			s := d.Snapshot()
-			if n := len(s.Queues[0].Waiting) + len(s.Queues[0].Talking); n != 0 {
-				t.Fatalf("%d callers still in the queue", n)
-			}
+			// The last wrap-ups end on the wall clock: the check waits for
+			// every operator to be available again rather than sleeping
+			// for a guess, then nobody may be left in the queue.
+			s := untilAllAvailable(d, 5*time.Second)
 			for _, op := range s.Operators {
 				if op.State != Available || op.Call != nil {
 					t.Fatalf("operator %s left %s with %+v", op.ID, op.State, op.Call)
 				}
+			}
+			if n := len(s.Queues[0].Waiting) + len(s.Queues[0].Talking); n != 0 {
+				t.Fatalf("%d callers still in the queue", n)
 			}
 			st := s.Queues[0].Stats
 			if st.Answered != count[OutcomeAnswered] || st.Abandoned != count[OutcomeAbandoned] {
@@ -190,5 +192,22 @@ func TestFiftyCallersAndFiveOperatorsAtOnce(t *testing.T) {
 			}
 			t.Logf("%s: %v, %d offers", strategy, count, st.Offers)
 		})
+	}
+}
+
+// untilAllAvailable is the snapshot once every operator is available with
+// no call, or the last one taken when within has passed.
+func untilAllAvailable(d *Dispatcher, within time.Duration) Snapshot {
+	deadline := time.Now().Add(within)
+	for {
+		s := d.Snapshot()
+		free := true
+		for _, op := range s.Operators {
+			free = free && op.State == Available && op.Call == nil
+		}
+		if free || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

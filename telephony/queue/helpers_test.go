@@ -7,75 +7,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/slobozhanske/hotline/internal/clock/clocktest"
 )
 
-// fakeClock moves only when told; timers fire in order, on the caller's goroutine.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
+// testStart is when the tests' clock starts: a Monday morning.
+var testStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-type fakeTimer struct {
-	c       *fakeClock
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	i := slices.Index(t.c.timers, t)
-	if i < 0 {
-		return false
-	}
-	t.c.timers = slices.Delete(t.c.timers, i, i+1)
-	return true
-}
-
-// Advance moves time forward, running every timer that falls due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	end := c.now.Add(d)
-	c.mu.Unlock()
-	for {
-		c.mu.Lock()
-		var next *fakeTimer
-		for _, t := range c.timers {
-			if !t.at.After(end) && (next == nil || t.at.Before(next.at)) {
-				next = t
-			}
-		}
-		if next == nil {
-			c.now = end
-			c.mu.Unlock()
-			return
-		}
-		c.timers = slices.DeleteFunc(c.timers, func(t *fakeTimer) bool { return t == next })
-		c.now = next.at
-		c.mu.Unlock()
-		next.f()
-	}
-}
+func newFakeClock() *clocktest.Clock { return clocktest.New(testStart) }
 
 // memLog is a StateLog in memory.
 type memLog struct {
@@ -103,7 +42,7 @@ func (l *memLog) of(id string) []StateChange {
 
 type harness struct {
 	t     *testing.T
-	clock *fakeClock
+	clock *clocktest.Clock
 	log   *memLog
 	d     *Dispatcher
 	calls int
