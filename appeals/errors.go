@@ -2,7 +2,8 @@ package appeals
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
 )
 
 var (
@@ -20,26 +21,11 @@ var (
 	ErrInvalidState = errors.New("not possible in the appeal's current status")
 )
 
-// ValidationError is a bad input value, naming the field.
-type ValidationError struct {
-	Field   string
-	Message string
-}
+// ValidationError is a bad input value, naming the field: the one field
+// error of every domain (fielderr.Error).
+type ValidationError = fielderr.Error
 
-func (e *ValidationError) Error() string {
-	if e.Field == "" {
-		return e.Message
-	}
-	return e.Field + ": " + e.Message
-}
-
-func invalid(field, format string, args ...any) error {
-	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
-}
+func invalid(field, format string, args ...any) error { return fielderr.New(field, format, args...) }
 
 // IsValidation reports whether err is (or wraps) a ValidationError and returns it.
-func IsValidation(err error) (*ValidationError, bool) {
-	var ve *ValidationError
-	ok := errors.As(err, &ve)
-	return ve, ok
-}
+func IsValidation(err error) (*ValidationError, bool) { return fielderr.As(err) }

@@ -35,7 +35,7 @@ func (in ShiftInput) shift(prefix string) (escalation.Shift, error) {
 		}
 		t, err := time.Parse(time.RFC3339, f.v)
 		if err != nil {
-			return s, &escalation.FieldError{Field: prefix + f.name, Msg: fmt.Sprintf("%q: want an RFC 3339 instant such as 2026-12-31T17:00:00+02:00, or empty", f.v)}
+			return s, &escalation.FieldError{Field: prefix + f.name, Message: fmt.Sprintf("%q: want an RFC 3339 instant such as 2026-12-31T17:00:00+02:00, or empty", f.v)}
 		}
 		*f.dst = t
 	}

@@ -2,9 +2,10 @@ package escalation
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"time"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
 )
 
 // Person is one link of the on-duty chain.
@@ -134,16 +135,9 @@ type Attempt struct {
 }
 
 // FieldError is input that cannot be accepted, naming the field.
-type FieldError struct {
-	Field string
-	Msg   string
-}
+type FieldError = fielderr.Error
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
-
-func invalid(field, format string, args ...any) error {
-	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
-}
+func invalid(field, format string, args ...any) error { return fielderr.New(field, format, args...) }
 
 // Errors the stores and the engine return.
 var (

@@ -182,7 +182,7 @@ func New(cfg Config) (*Dispatcher, error) {
 	}
 	for i, qc := range cfg.Queues {
 		if !idPattern.MatchString(qc.Name) {
-			return nil, fmt.Errorf("queue %d: %w", i, &FieldError{Field: "name", Value: qc.Name, Problem: "must be lower-case letters, digits, _ and -"})
+			return nil, fmt.Errorf("queue %d: %w", i, &FieldError{Field: "name", Value: qc.Name, Message: "must be lower-case letters, digits, _ and -"})
 		}
 		if _, dup := d.queues[qc.Name]; dup {
 			return nil, fmt.Errorf("queue %s: %w", qc.Name, ErrDuplicate)

@@ -56,11 +56,11 @@ func (d *Dispatcher) CheckOperator(def Operator) error {
 func (d *Dispatcher) checkLocked(def Operator) error {
 	for _, q := range def.Queues {
 		if _, ok := d.queues[q]; !ok {
-			return &FieldError{Field: "queues", Value: q, Problem: "no such queue"}
+			return &FieldError{Field: "queues", Value: q, Message: "no such queue"}
 		}
 	}
 	if other, ok := d.endpoints[def.Endpoint]; ok && other.def.ID != def.ID {
-		return &FieldError{Field: "endpoint", Value: def.Endpoint, Problem: "already used by operator " + other.def.ID}
+		return &FieldError{Field: "endpoint", Value: def.Endpoint, Message: "already used by operator " + other.def.ID}
 	}
 	return nil
 }
@@ -119,7 +119,7 @@ func (d *Dispatcher) Logout(id string) error {
 // is withdrawn; a call in progress goes on, then wrap-up, then the pause.
 func (d *Dispatcher) Pause(id string, reason PauseReason) error {
 	if _, err := ParsePauseReason(string(reason)); err != nil {
-		return &FieldError{Field: "reason", Value: string(reason), Problem: "must be break, lunch, training, no_answer or other"}
+		return &FieldError{Field: "reason", Value: string(reason), Message: "must be break, lunch, training, no_answer or other"}
 	}
 	return d.withOperator(id, func(op *operator) error {
 		if op.presence == LoggedOut {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
 )
 
 // State is what an operator shows to the dispatcher and to supervisors.
@@ -143,42 +145,34 @@ var (
 // Validate checks an operator on its own (not against queues or other operators).
 func (o Operator) Validate() error {
 	if !idPattern.MatchString(o.ID) {
-		return &FieldError{Field: "id", Value: o.ID, Problem: "must be lower-case letters, digits, _ and - (at most 63)"}
+		return &FieldError{Field: "id", Value: o.ID, Message: "must be lower-case letters, digits, _ and - (at most 63)"}
 	}
 	if !endpointPattern.MatchString(o.Endpoint) {
-		return &FieldError{Field: "endpoint", Value: o.Endpoint, Problem: "must be TECH/resource, e.g. PJSIP/op101"}
+		return &FieldError{Field: "endpoint", Value: o.Endpoint, Message: "must be TECH/resource, e.g. PJSIP/op101"}
 	}
 	if len(o.Name) > 200 {
-		return &FieldError{Field: "name", Value: o.Name[:20] + "…", Problem: "at most 200 bytes"}
+		return &FieldError{Field: "name", Value: o.Name[:20] + "…", Message: "at most 200 bytes"}
 	}
 	seen := map[string]bool{}
 	for _, q := range o.Queues {
 		if seen[q] {
-			return &FieldError{Field: "queues", Value: q, Problem: "listed twice"}
+			return &FieldError{Field: "queues", Value: q, Message: "listed twice"}
 		}
 		seen[q] = true
 	}
 	for s, p := range o.Skills {
 		if !skillPattern.MatchString(s) {
-			return &FieldError{Field: "skills", Value: s, Problem: "skill names are lower-case letters, digits, _ and -"}
+			return &FieldError{Field: "skills", Value: s, Message: "skill names are lower-case letters, digits, _ and -"}
 		}
 		if p < 0 || p > 1000 {
-			return &FieldError{Field: "skills." + s, Value: fmt.Sprint(p), Problem: "penalty must be 0–1000"}
+			return &FieldError{Field: "skills." + s, Value: fmt.Sprint(p), Message: "penalty must be 0–1000"}
 		}
 	}
 	return nil
 }
 
 // FieldError names the field of an input that is wrong.
-type FieldError struct {
-	Field   string
-	Value   string
-	Problem string
-}
-
-func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Problem)
-}
+type FieldError = fielderr.Error
 
 // Errors the dispatcher returns.
 var (
@@ -246,9 +240,9 @@ func ParseTarget(kind, queue string) (Target, error) {
 		return Target{Kind: "menu"}, nil
 	case "queue":
 		if queue == "" {
-			return Target{}, &FieldError{Field: "queue", Problem: "required when transferring to a queue"}
+			return Target{}, &FieldError{Field: "queue", Message: "required when transferring to a queue"}
 		}
 		return Target{Kind: "queue", Queue: queue}, nil
 	}
-	return Target{}, &FieldError{Field: "to", Value: kind, Problem: "must be menu or queue"}
+	return Target{}, &FieldError{Field: "to", Value: kind, Message: "must be menu or queue"}
 }

@@ -131,7 +131,7 @@ func (d *Dispatcher) Join(req JoinRequest) (*Waiter, error) {
 		return nil, ErrUnknownQueue
 	}
 	if _, dup := d.calls[req.CallID]; dup || req.CallID == "" {
-		return nil, &FieldError{Field: "call_id", Value: req.CallID, Problem: "empty or already in a queue"}
+		return nil, &FieldError{Field: "call_id", Value: req.CallID, Message: "empty or already in a queue"}
 	}
 	if !d.staffedLocked(q) {
 		q.stats.Closed++
@@ -181,14 +181,14 @@ func (d *Dispatcher) Reattach(req JoinRequest, operatorID string, answeredAt tim
 		return nil, ErrUnknownQueue
 	}
 	if _, dup := d.calls[req.CallID]; dup || req.CallID == "" {
-		return nil, &FieldError{Field: "call_id", Value: req.CallID, Problem: "empty or already in a queue"}
+		return nil, &FieldError{Field: "call_id", Value: req.CallID, Message: "empty or already in a queue"}
 	}
 	op, ok := d.ops[operatorID]
 	if !ok {
 		return nil, ErrUnknownOperator
 	}
 	if op.call != nil || op.offer != nil {
-		return nil, &FieldError{Field: "operator_id", Value: operatorID, Problem: "already ringing or on another call"}
+		return nil, &FieldError{Field: "operator_id", Value: operatorID, Message: "already ringing or on another call"}
 	}
 	w := d.newWaiterLocked(req, q)
 	now := d.clock.Now()
@@ -538,7 +538,7 @@ func (d *Dispatcher) Transfer(callID string, to Target, by string) error {
 	}
 	if to.Kind == "queue" {
 		if _, ok := d.queues[to.Queue]; !ok {
-			return &FieldError{Field: "queue", Value: to.Queue, Problem: "no such queue"}
+			return &FieldError{Field: "queue", Value: to.Queue, Message: "no such queue"}
 		}
 	}
 	ev := Event{Kind: EventTransfer, Transfer: to, By: by}

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
 )
 
 // Sources of an exception.
@@ -75,16 +77,9 @@ type ExceptionInfo struct {
 }
 
 // FieldError is a change that cannot be accepted, naming the field.
-type FieldError struct {
-	Field string
-	Msg   string
-}
+type FieldError = fielderr.Error
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
-
-func invalid(field, format string, args ...any) error {
-	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
-}
+func invalid(field, format string, args ...any) error { return fielderr.New(field, format, args...) }
 
 // Manager changes the running schedule's exceptions and override: each
 // change is checked, stored, then applied. Until Load succeeds the schedule
@@ -296,7 +291,7 @@ func (m *Manager) PutException(ctx context.Context, e Exception, by string) (Exc
 		if len(e.Breaks) > 0 && strings.Contains(err.Error(), "break") {
 			field = "breaks"
 		}
-		return ExceptionInfo{}, &FieldError{Field: field, Msg: err.Error()}
+		return ExceptionInfo{}, &FieldError{Field: field, Message: err.Error()}
 	}
 	if err := m.store.SaveException(ctx, e, by, row.UpdatedAt); err != nil {
 		return ExceptionInfo{}, err

@@ -184,7 +184,7 @@ func readShifts(ctx context.Context, tx pgx.Tx) ([]escalation.Shift, error) {
 func standingErr(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "duty_shifts_one_standing_idx" {
-		return &escalation.FieldError{Field: "from", Msg: "there is already a standing chain (a shift with no from and to)"}
+		return &escalation.FieldError{Field: "from", Message: "there is already a standing chain (a shift with no from and to)"}
 	}
 	return err
 }
