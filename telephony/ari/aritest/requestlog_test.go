@@ -55,3 +55,34 @@ func TestTheRequestLogNamesTheChannelOfEachCommand(t *testing.T) {
 		t.Errorf("%d logged requests matched, want 7", seen)
 	}
 }
+
+// ari.conf may define several users: two controllers with users of their
+// own tell their requests apart in the log; a wrong password is refused.
+func TestEachARIUserIsNamedInTheRequestLog(t *testing.T) {
+	srv := aritest.Start(t, aritest.Options{Users: map[string]string{"standby": "s3cret"}})
+	for _, c := range []struct {
+		user, pass string
+		want       int
+	}{{srv.Username(), srv.Password(), http.StatusOK}, {"standby", "s3cret", http.StatusOK}, {"standby", "wrong", http.StatusUnauthorized}} {
+		req, err := http.NewRequest(http.MethodGet, srv.URL()+"/asterisk/variable?variable=HOTLINE_DUTY", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(c.user, c.pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s:%s: %d, want %d", c.user, c.pass, resp.StatusCode, c.want)
+		}
+	}
+	var users []string
+	for _, rq := range srv.Requests() {
+		users = append(users, rq.User)
+	}
+	if len(users) != 3 || users[0] != srv.Username() || users[1] != "standby" || users[2] != "" {
+		t.Errorf("users in the log %q", users)
+	}
+}

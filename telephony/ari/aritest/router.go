@@ -105,9 +105,11 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/ari")
 	status, channelID := rt.serve(w, r, path)
+	user, _ := rt.authorized(r)
 	rt.s.lock()
 	rt.s.requests = append(rt.s.requests, RequestRecord{
 		Time: start, Method: r.Method, Path: unescapeOrRaw(path), Query: r.URL.RawQuery, Status: status, ChannelID: channelID,
+		User: user,
 	})
 	rt.s.unlock()
 }
@@ -124,7 +126,7 @@ func (rt *router) serve(w http.ResponseWriter, r *http.Request, path string) (in
 	if !strings.HasPrefix(r.URL.EscapedPath(), "/ari/") && r.URL.EscapedPath() != "/ari" {
 		return writeResponse(w, fail(http.StatusNotFound, "Resource not found")), ""
 	}
-	if !rt.authorized(r) {
+	if _, ok := rt.authorized(r); !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Asterisk REST Interface"`)
 		return writeResponse(w, fail(http.StatusUnauthorized, "Authentication required")), ""
 	}
@@ -198,18 +200,29 @@ func matchSegs(pattern, segs []string) (map[string]string, bool) {
 	return vals, true
 }
 
-// authorized accepts HTTP Basic credentials or api_key=user:pass.
-func (rt *router) authorized(r *http.Request) bool {
-	want := rt.s.opts.Username + ":" + rt.s.opts.Password
-	if k := r.URL.Query().Get("api_key"); k != "" {
-		return k == want
+// authorized accepts HTTP Basic credentials or api_key=user:pass of a
+// configured user, and names the user.
+func (rt *router) authorized(r *http.Request) (string, bool) {
+	given := r.URL.Query().Get("api_key")
+	if given == "" {
+		h := r.Header.Get("Authorization")
+		if !strings.HasPrefix(h, "Basic ") {
+			return "", false
+		}
+		dec, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(h, "Basic "))
+		if err != nil {
+			return "", false
+		}
+		given = string(dec)
 	}
-	h := r.Header.Get("Authorization")
-	if !strings.HasPrefix(h, "Basic ") {
-		return false
+	user, pass, _ := strings.Cut(given, ":")
+	if user == rt.s.opts.Username && pass == rt.s.opts.Password {
+		return user, true
 	}
-	dec, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(h, "Basic "))
-	return err == nil && string(dec) == want
+	if want, ok := rt.s.opts.Users[user]; ok && pass == want {
+		return user, true
+	}
+	return "", false
 }
 
 func writeResponse(w http.ResponseWriter, resp response) int {

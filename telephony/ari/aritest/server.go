@@ -20,6 +20,10 @@ type Options struct {
 	// Username and Password are the ARI credentials (ari.conf); requests
 	// without them get 401. Defaults: "asterisk" / "asterisk".
 	Username, Password string
+	// Users are more ARI users (user → password), as ari.conf may define:
+	// two controllers with users of their own tell their requests apart
+	// (RequestRecord.User).
+	Users map[string]string
 	// Addr is the listen address; default "127.0.0.1:0" (a free loopback port).
 	Addr string
 	// TimeScale multiplies every simulated duration (media, ringing, originate
@@ -135,6 +139,8 @@ type RequestRecord struct {
 	// or the channel of the playback or live recording it named ("" for
 	// others, e.g. originate or bridge requests).
 	ChannelID string
+	// User is the ARI user the request authenticated as ("" when it did not).
+	User string
 }
 
 // EventRecord is one event written to an application's WebSocket queue.
@@ -483,4 +489,12 @@ func (s *Server) SetGlobalVar(name, value string) {
 	s.lock()
 	defer s.unlock()
 	s.globals[name] = value
+}
+
+// GlobalVar is a global dialplan variable, as the dialplan reads it
+// (${NAME}): "" when unset.
+func (s *Server) GlobalVar(name string) string {
+	s.lock()
+	defer s.unlock()
+	return s.globals[name]
 }
