@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/slobozhanske/hotline/internal/fielderr"
 	"github.com/slobozhanske/hotline/ivr"
 )
 
@@ -36,27 +38,40 @@ type Settings struct {
 	Location *time.Location
 }
 
-// Validate checks the settings; a *FieldError names the field.
+// Validate checks the settings and returns every problem, joined; each is a
+// *FieldError named by the setting's key in the escalation section
+// ("ring_timeout"), which the config puts under "escalation.". These are the
+// only checks of these settings: the config's validation runs them.
 func (s Settings) Validate() error {
-	switch {
-	case s.RingTimeout <= 0:
-		return invalid("ring_timeout", "must be positive")
-	case s.AckTimeout <= 0:
-		return invalid("ack_timeout", "must be positive")
-	case s.AttemptsPerPerson < 1:
-		return invalid("attempts_per_person", "must be at least 1")
-	case s.RetryDelay < 0:
-		return invalid("retry_delay", "must not be negative")
-	case s.MaxRounds < 0:
-		return invalid("max_rounds", "must not be negative (0: keep going)")
-	case s.MaxReplays < 0:
-		return invalid("max_replays", "must not be negative")
-	case s.HandoffWait < 0:
-		return invalid("handoff_wait", "must not be negative")
-	case s.TrunkEndpoint != "" && (strings.Count(s.TrunkEndpoint, "%s") != 1 || strings.Count(s.TrunkEndpoint, "%") != 1):
-		return invalid("trunk_endpoint", "%q: want one %%s where the number goes, e.g. PJSIP/%%s@trunk", s.TrunkEndpoint)
+	var errs []error
+	bad := func(field, value, format string, args ...any) {
+		errs = append(errs, fielderr.Value(field, value, format, args...))
 	}
-	return nil
+	if s.RingTimeout <= 0 {
+		bad("ring_timeout", s.RingTimeout.String(), "must be a positive duration")
+	}
+	if s.AckTimeout <= 0 {
+		bad("ack_timeout", s.AckTimeout.String(), "must be a positive duration")
+	}
+	if s.AttemptsPerPerson < 1 {
+		bad("attempts_per_person", strconv.Itoa(s.AttemptsPerPerson), "must be at least 1")
+	}
+	if s.RetryDelay < 0 {
+		bad("retry_delay", s.RetryDelay.String(), "must not be negative")
+	}
+	if s.MaxRounds < 0 {
+		bad("max_rounds", strconv.Itoa(s.MaxRounds), "must not be negative (0: keep going)")
+	}
+	if s.MaxReplays < 0 {
+		bad("max_replays", strconv.Itoa(s.MaxReplays), "must not be negative")
+	}
+	if s.HandoffWait < 0 {
+		bad("handoff_wait", s.HandoffWait.String(), "must not be negative")
+	}
+	if s.TrunkEndpoint != "" && (strings.Count(s.TrunkEndpoint, "%s") != 1 || strings.Count(s.TrunkEndpoint, "%") != 1) {
+		bad("trunk_endpoint", s.TrunkEndpoint, "must contain one %%s where the number goes, e.g. PJSIP/%%s@trunk")
+	}
+	return fielderr.Join(errs...)
 }
 
 // Endpoint is what to dial for a phone on the roster: an endpoint as it is,
