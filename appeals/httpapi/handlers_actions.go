@@ -5,11 +5,12 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/appeals"
+	"github.com/slobozhanske/hotline/internal/api"
 )
 
 func (h *Handler) transition(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req TransitionRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	c, err := h.cfg.Service.Transition(r.Context(), a, r.PathValue("id"), appeals.TransitionRequest{
@@ -20,7 +21,7 @@ func (h *Handler) transition(w http.ResponseWriter, r *http.Request, a appeals.A
 
 func (h *Handler) assign(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req AssignRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	c, err := h.cfg.Service.AssignExecutor(r.Context(), a, r.PathValue("id"), req.Version, req.Executor, req.Reason)
@@ -29,12 +30,12 @@ func (h *Handler) assign(w http.ResponseWriter, r *http.Request, a appeals.Actor
 
 func (h *Handler) extend(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req ExtendRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	by, err := time.Parse(time.RFC3339, req.ResolveBy)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "validation", "resolve_by", "must be an RFC 3339 time, e.g. 2026-12-01T17:00:00+02:00")
+		api.Error(w, http.StatusBadRequest, "resolve_by", "must be an RFC 3339 time, e.g. 2026-12-01T17:00:00+02:00")
 		return
 	}
 	c, err := h.cfg.Service.ExtendDeadline(r.Context(), a, r.PathValue("id"), appeals.ExtendRequest{
@@ -44,7 +45,7 @@ func (h *Handler) extend(w http.ResponseWriter, r *http.Request, a appeals.Actor
 
 func (h *Handler) repeat(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req RepeatRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	c, err := h.cfg.Service.CreateRepeat(r.Context(), a, r.PathValue("id"), req.Reason)
@@ -59,12 +60,12 @@ func (h *Handler) answerCard(w http.ResponseWriter, r *http.Request, c appeals.C
 		h.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, status, h.card(c))
+	api.WriteJSON(w, status, h.card(c))
 }
 
 func (h *Handler) addComment(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req CommentRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	m, err := h.cfg.Service.AddComment(r.Context(), a, r.PathValue("id"), req.Text)
@@ -72,12 +73,12 @@ func (h *Handler) addComment(w http.ResponseWriter, r *http.Request, a appeals.A
 		h.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, h.comment(m))
+	api.WriteJSON(w, http.StatusCreated, h.comment(m))
 }
 
 func (h *Handler) attach(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req AttachmentRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	att, err := h.cfg.Service.AddAttachment(r.Context(), a, r.PathValue("id"), appeals.Attachment{
@@ -86,7 +87,7 @@ func (h *Handler) attach(w http.ResponseWriter, r *http.Request, a appeals.Actor
 		h.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, h.attachment(att))
+	api.WriteJSON(w, http.StatusCreated, h.attachment(att))
 }
 
 func (h *Handler) history(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
@@ -100,12 +101,12 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, a appeals.Acto
 		out.Items = append(out.Items, HistoryEntry{ID: e.ID, At: h.tz(e.At), Who: e.Who, Role: string(e.Role), Action: e.Action,
 			From: string(e.From), To: string(e.To), Reason: e.Reason, Detail: e.Detail})
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) linkCall(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req LinkCallRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	added, err := h.cfg.Service.LinkCall(r.Context(), a, r.PathValue("id"), appeals.CallLink{CallID: req.CallID, Recording: req.Recording})
@@ -113,18 +114,18 @@ func (h *Handler) linkCall(w http.ResponseWriter, r *http.Request, a appeals.Act
 		h.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, LinkCallResult{Added: added})
+	api.WriteJSON(w, http.StatusOK, LinkCallResult{Added: added})
 }
 
 // readBack reads a card's number to the caller on request, on a call that
 // concerns the card or that the user is on now.
 func (h *Handler) readBack(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req ReadBackRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	if h.cfg.Desk == nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "", "no telephony is connected to read numbers back")
+		api.Error(w, http.StatusServiceUnavailable, "", "no telephony is connected to read numbers back")
 		return
 	}
 	ctx := r.Context()
@@ -140,15 +141,15 @@ func (h *Handler) readBack(w http.ResponseWriter, r *http.Request, a appeals.Act
 		linked = linked || l.CallID == callID
 	}
 	if !linked {
-		writeError(w, http.StatusConflict, "call_not_linked", "call_id", "the call is neither linked to the appeal nor yours now")
+		api.ErrorCode(w, http.StatusConflict, "call_not_linked", "call_id", "the call is neither linked to the appeal nor yours now")
 		return
 	}
 	res := h.readBackNumber(ctx, a, c, callID)
 	if !res.Done {
-		writeError(w, http.StatusBadGateway, "read_back_failed", "", res.Error)
+		api.ErrorCode(w, http.StatusBadGateway, "read_back_failed", "", res.Error)
 		return
 	}
-	writeJSON(w, http.StatusOK, ReadBackDone{CallID: callID, AppealID: c.ID, Number: c.Number, Digits: res.Digits})
+	api.WriteJSON(w, http.StatusOK, ReadBackDone{CallID: callID, AppealID: c.ID, Number: c.Number, Digits: res.Digits})
 }
 
 func (h *Handler) overdueReport(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
@@ -163,7 +164,7 @@ func (h *Handler) overdueReport(w http.ResponseWriter, r *http.Request, a appeal
 	switch {
 	case q.Get("week") != "":
 		if q.Get("from") != "" || q.Get("to") != "" {
-			writeError(w, http.StatusBadRequest, "validation", "week", "give a week or from/to, not both")
+			api.Error(w, http.StatusBadRequest, "week", "give a week or from/to, not both")
 			return
 		}
 		from, to, err = appeals.ParseISOWeek(q.Get("week"), loc)
@@ -172,7 +173,7 @@ func (h *Handler) overdueReport(w http.ResponseWriter, r *http.Request, a appeal
 			to, err = timeParam(q, "to", loc, true)
 		}
 	default:
-		writeError(w, http.StatusBadRequest, "validation", "week", "give week=2026-W47, or from and to")
+		api.Error(w, http.StatusBadRequest, "week", "give week=2026-W47, or from and to")
 		return
 	}
 	if err != nil {
@@ -192,10 +193,5 @@ func (h *Handler) overdueReport(w http.ResponseWriter, r *http.Request, a appeal
 	for _, b := range rep.SOS {
 		out.SOS = append(out.SOS, h.breach(b))
 	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (h *Handler) serveOpenAPI(w http.ResponseWriter, _ *http.Request, _ appeals.Actor) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(h.doc)
+	api.WriteJSON(w, http.StatusOK, out)
 }

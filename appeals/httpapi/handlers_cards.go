@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/slobozhanske/hotline/appeals"
+	"github.com/slobozhanske/hotline/internal/api"
 )
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req CreateRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	ctx := r.Context()
@@ -41,7 +42,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, a appeals.Actor
 		out.ReadBack = h.readBackNumber(ctx, a, c, callID)
 	}
 	w.Header().Set("Location", "/api/v1/appeals/"+c.ID)
-	writeJSON(w, http.StatusCreated, out)
+	api.WriteJSON(w, http.StatusCreated, out)
 }
 
 // readBackNumber reads the new number to the caller (art. 4.8: the number
@@ -77,7 +78,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 		h.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.card(c))
+	api.WriteJSON(w, http.StatusOK, h.card(c))
 }
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
@@ -120,12 +121,12 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, a appeals.Actor
 	for _, c := range cards {
 		out.Items = append(out.Items, h.card(c))
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, a appeals.Actor) {
 	var req PatchRequest
-	if !h.decode(w, r, &req) {
+	if !api.Decode(w, r, &req) {
 		return
 	}
 	p := appeals.Patch{Surname: req.Surname, FirstName: req.FirstName, Patronymic: req.Patronymic, Address: req.Address,
@@ -142,7 +143,7 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, a appeals.Actor)
 		h.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.card(c))
+	api.WriteJSON(w, http.StatusOK, h.card(c))
 }
 
 func (h *Handler) classifier(w http.ResponseWriter, _ *http.Request, _ appeals.Actor) {
@@ -157,7 +158,7 @@ func (h *Handler) classifier(w http.ResponseWriter, _ *http.Request, _ appeals.A
 	for _, e := range cl.Executors() {
 		out.Executors = append(out.Executors, Executor{Code: e.Code, Title: e.Title})
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // --- query parameters -------------------------------------------------------
@@ -168,11 +169,11 @@ func badParam(name, format string, args ...any) error {
 
 // onlyParams refuses parameters the endpoint does not know, so a typo
 // ("stauts=") is an error rather than a silently unfiltered list.
-func onlyParams(q url.Values, known []queryParam) error {
+func onlyParams(q url.Values, known []api.Param) error {
 	for name, vs := range q {
 		ok := false
 		for _, k := range known {
-			ok = ok || k.name == name
+			ok = ok || k.Name == name
 		}
 		if !ok {
 			return badParam(name, "unknown query parameter %s", name)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 	"github.com/slobozhanske/hotline/appeals"
 	"github.com/slobozhanske/hotline/appeals/httpapi"
 	"github.com/slobozhanske/hotline/appeals/internal/apptest"
+	"github.com/slobozhanske/hotline/internal/api"
+	"github.com/slobozhanske/hotline/internal/apiauth"
 )
 
 // Tokens of the test users.
@@ -71,22 +74,31 @@ func (d *fakeDesk) reads() []string {
 
 type fixture struct {
 	env  *apptest.Env
-	h    *httpapi.Handler
+	h    http.Handler
 	desk *fakeDesk
 }
 
+// newFixture serves the appeals' routes as the server does: through
+// internal/api, with the test users' tokens.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	env := apptest.New(t, apptest.At(2026, 11, 23, 9, 0), nil)
 	desk := &fakeDesk{current: map[string]string{}}
-	h, err := httpapi.New(httpapi.Config{Service: env.Service, Desk: desk, Log: apptest.Quiet(), MaxBodyBytes: 4096,
-		Tokens: []httpapi.Token{
-			{User: "op101", Role: "operator", Token: opToken},
-			{User: "vk1", Role: "executor", Executor: "vodokanal", Token: vkToken},
-			{User: "bl1", Role: "executor", Executor: "blago", Token: blToken},
-			{User: "sup1", Role: "supervisor", Token: supToken},
-			{User: "admin1", Role: "admin", Token: adminToken},
-		}})
+	appealsAPI, err := httpapi.New(httpapi.Config{Service: env.Service, Desk: desk, Log: apptest.Quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := apiauth.NewTokens([]apiauth.Token{
+		{User: "op101", Role: "operator", Token: opToken},
+		{User: "vk1", Role: "executor", Executor: "vodokanal", Token: vkToken},
+		{User: "bl1", Role: "executor", Executor: "blago", Token: blToken},
+		{User: "sup1", Role: "supervisor", Token: supToken},
+		{User: "admin1", Role: "admin", Token: adminToken},
+	}, appealsAPI.KnownExecutor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Config{Auth: tokens, Log: apptest.Quiet(), MaxBodyBytes: 4096}, appealsAPI.Routes())
 	if err != nil {
 		t.Fatal(err)
 	}

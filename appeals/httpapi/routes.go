@@ -4,15 +4,45 @@ import (
 	"net/http"
 
 	"github.com/slobozhanske/hotline/appeals"
+	"github.com/slobozhanske/hotline/internal/api"
 )
 
-// table is every endpoint. The mux and the OpenAPI document are both built
-// from it, and a test checks the two agree with what is actually served.
+// route is one endpoint of the table: the roles come from
+// appeals.Permissions[op].
+type route struct {
+	method, path string
+	op           appeals.Operation
+	summary      string
+	query        []api.Param
+	request      any // a zero value of the body type, or nil
+	response     any // a zero value of the success body type
+	status       int // success status
+	handle       cardHandler
+}
+
+// Routes is every endpoint, for internal/api, which builds both the mux
+// and the OpenAPI document from it.
+func (h *Handler) Routes() []api.Route {
+	table := h.table()
+	out := make([]api.Route, 0, len(table))
+	for _, rt := range table {
+		errs := map[int]string{http.StatusNotFound: "No such appeal (or not the executor's)"}
+		if rt.request != nil {
+			errs[http.StatusConflict] = "Stale version, or not possible in the appeal's status"
+		}
+		if rt.path == "/api/v1/calls/{call_id}/read-back" {
+			errs[http.StatusBadGateway] = "Telephony could not read the number"
+			errs[http.StatusServiceUnavailable] = "No telephony connected"
+		}
+		out = append(out, api.Route{Method: rt.method, Path: rt.path, Roles: rolesFor(rt.op), Summary: rt.summary,
+			Query: rt.query, Request: rt.request, Response: rt.response, Status: rt.status, Errors: errs, Handle: as(rt.handle)})
+	}
+	return out
+}
+
 func (h *Handler) table() []route {
 	const p = "/api/v1"
 	return []route{
-		{method: "GET", path: p + "/openapi.json", op: appeals.OpView, summary: "This API's OpenAPI 3 document",
-			response: map[string]any{}, status: http.StatusOK, handle: h.serveOpenAPI},
 		{method: "GET", path: p + "/classifier", op: appeals.OpClassifier, summary: "Categories and executors",
 			response: Classifier{}, status: http.StatusOK, handle: h.classifier},
 		{method: "POST", path: p + "/appeals", op: appeals.OpCreate, summary: "Register an appeal",
@@ -46,22 +76,22 @@ func (h *Handler) table() []route {
 	}
 }
 
-var searchParams = []queryParam{
-	{"number", "string", "", "the number, or its digits"},
-	{"phone", "string", "", "the contact phone's last digits, as typed"},
-	{"address", "string", "", "a fragment of the address or location, any case"},
-	{"status", "string", "", "statuses, comma-separated"},
-	{"category", "string", "", "category code"},
-	{"executor", "string", "", "executor code"},
-	{"overdue", "boolean", "", "only cards past a deadline now"},
-	{"from", "string", "date-time", "registered at or after (RFC 3339, or a date in the community's time zone)"},
-	{"to", "string", "date-time", "registered before (RFC 3339, or a date: up to the end of that day)"},
-	{"limit", "integer", "", "page size, 1–500 (default 50)"},
-	{"offset", "integer", "", "cards to skip"},
+var searchParams = []api.Param{
+	{Name: "number", Type: "string", Doc: "the number, or its digits"},
+	{Name: "phone", Type: "string", Doc: "the contact phone's last digits, as typed"},
+	{Name: "address", Type: "string", Doc: "a fragment of the address or location, any case"},
+	{Name: "status", Type: "string", Doc: "statuses, comma-separated"},
+	{Name: "category", Type: "string", Doc: "category code"},
+	{Name: "executor", Type: "string", Doc: "executor code"},
+	{Name: "overdue", Type: "boolean", Doc: "only cards past a deadline now"},
+	{Name: "from", Type: "string", Format: "date-time", Doc: "registered at or after (RFC 3339, or a date in the community's time zone)"},
+	{Name: "to", Type: "string", Format: "date-time", Doc: "registered before (RFC 3339, or a date: up to the end of that day)"},
+	{Name: "limit", Type: "integer", Doc: "page size, 1–500 (default 50)"},
+	{Name: "offset", Type: "integer", Doc: "cards to skip"},
 }
 
-var reportParams = []queryParam{
-	{"week", "string", "", "ISO week, e.g. 2026-W47, in the community's time zone"},
-	{"from", "string", "date-time", "deadline at or after (instead of week)"},
-	{"to", "string", "date-time", "deadline before (instead of week)"},
+var reportParams = []api.Param{
+	{Name: "week", Type: "string", Doc: "ISO week, e.g. 2026-W47, in the community's time zone"},
+	{Name: "from", Type: "string", Format: "date-time", Doc: "deadline at or after (instead of week)"},
+	{Name: "to", Type: "string", Format: "date-time", Doc: "deadline before (instead of week)"},
 }

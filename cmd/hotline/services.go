@@ -13,10 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slobozhanske/hotline/appeals"
-	"github.com/slobozhanske/hotline/appeals/httpapi"
 	"github.com/slobozhanske/hotline/appeals/overdue"
 	"github.com/slobozhanske/hotline/appeals/pgstore"
 	"github.com/slobozhanske/hotline/config"
+	"github.com/slobozhanske/hotline/internal/api"
 	"github.com/slobozhanske/hotline/internal/httpserver"
 	"github.com/slobozhanske/hotline/internal/store"
 	"github.com/slobozhanske/hotline/ivr"
@@ -25,11 +25,9 @@ import (
 	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
 	"github.com/slobozhanske/hotline/telephony/callrecord"
 	callrecordpg "github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
-	"github.com/slobozhanske/hotline/telephony/dutyapi"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	escalationpg "github.com/slobozhanske/hotline/telephony/escalation/pgstore"
 	"github.com/slobozhanske/hotline/telephony/queue"
-	queuehttp "github.com/slobozhanske/hotline/telephony/queue/httpapi"
 	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 	schedulepg "github.com/slobozhanske/hotline/telephony/schedule/pgstore"
@@ -45,9 +43,13 @@ type services struct {
 	now    func() time.Time
 	reg    prometheus.Registerer
 
-	appeals    *appeals.Service
-	appealsAPI *httpapi.Handler
-	overdue    *overdue.Watcher
+	appeals *appeals.Service
+	overdue *overdue.Watcher
+
+	// api serves every JSON API (buildAPI); its event streams end with
+	// stopStreams, when mount's context does.
+	api         *api.API
+	stopStreams context.CancelFunc
 
 	escalationStore *escalationpg.Store
 	duty            *escalation.Duty
@@ -59,6 +61,7 @@ type services struct {
 	// calls through it.
 	dispatcher *queue.Dispatcher
 	queueStore *queuepg.Store
+	roster     *queue.Roster // operators added, changed and removed through the API
 	stateLog   *queuepg.StateLog
 	queueCalls *queuecall.Service
 
@@ -115,6 +118,7 @@ func newServices(cfg *config.Config, d *domain, pool *store.Pool, reg prometheus
 		if err != nil {
 			return nil, fmt.Errorf("operator queue: %w", err)
 		}
+		s.roster = queue.NewRoster(s.dispatcher, s.queueStore, d.queues.operators, log.With("component", "queue"))
 	}
 
 	s.flow = &ivr.Flow{
@@ -155,16 +159,12 @@ func (s *services) attachTelephony(app *ari.App, records callrecord.Recorder) er
 		app.OnEndpointState(func(endpoint, state string) { s.dispatcher.EndpointState(endpoint, state) })
 		app.WatchEndpoints(endpointTechnologies(s.domain.queues.operators)...)
 	}
-	// The appeals API reads a new card's number into the operator's call.
-	var desk httpapi.CallDesk
-	if s.queueCalls != nil {
-		desk = s.queueCalls
+	streams, stop := context.WithCancel(context.Background())
+	if s.api, err = s.buildAPI(streams); err != nil {
+		stop()
+		return err
 	}
-	s.appealsAPI, err = httpapi.New(httpapi.Config{Service: s.appeals, Tokens: apiTokens(s.cfg), Desk: desk,
-		Log: s.log.With("component", "api")})
-	if err != nil {
-		return fmt.Errorf("appeals API: %w", err)
-	}
+	s.stopStreams = stop
 	// A server that could serve no call must not start and report ready.
 	if err := s.flow.Check(); err != nil {
 		return fmt.Errorf("voice menu: %w", err)
@@ -177,14 +177,6 @@ func (s *services) attachTelephony(app *ari.App, records callrecord.Recorder) er
 		s.flow.Hold = dutycall.NewConnector(s.engine, app, dutycall.ConnectorConfig{MOHClass: moh, Log: s.log.With("component", "sos-hold")})
 	}
 	return nil
-}
-
-func apiTokens(cfg *config.Config) []httpapi.Token {
-	out := make([]httpapi.Token, 0, len(cfg.API.Tokens))
-	for _, t := range cfg.API.Tokens {
-		out = append(out, httpapi.Token{User: t.User, Role: t.Role, Executor: t.Executor, Token: t.Token.Reveal()})
-	}
-	return out
 }
 
 // appealHistory lets the escalation engine write on an appeal's history.
@@ -316,16 +308,8 @@ func (s *services) routeFor(st schedule.State) string {
 
 // mount puts the APIs on the HTTP server; event streams end with ctx.
 func (s *services) mount(ctx context.Context, h *httpserver.Server) {
-	h.Handle("/api/v1/", s.appealsAPI)
-	if s.dispatcher != nil {
-		h.Handle("/api/v1/queue/", queuehttp.New(ctx, queuehttp.Config{Dispatcher: s.dispatcher, Store: s.queueStore, Calls: s.calls,
-			Auth: s.appealsAPI, Now: s.now, Log: s.log.With("component", "api")}))
-	}
-	duty := dutyapi.New(dutyapi.Config{Duty: s.duty, Escalations: s.engine, Schedule: s.scheduleMgr,
-		Auth: s.appealsAPI, Now: s.now, Log: s.log.With("component", "api")})
-	for _, p := range dutyapi.Patterns {
-		h.Handle(p, duty)
-	}
+	h.Handle("/api/v1/", s.api)
+	context.AfterFunc(ctx, s.stopStreams)
 }
 
 // runBackground runs the jobs that need the schema: they start once the
@@ -341,7 +325,7 @@ func (s *services) runBackground(ctx context.Context, migrated <-chan struct{}) 
 	retry(ctx, s.log, "load duty roster", s.duty.Load)
 	retry(ctx, s.log, "load schedule exceptions", s.scheduleMgr.Load)
 	if s.dispatcher != nil {
-		retry(ctx, s.log, "load operators", s.loadOperators)
+		retry(ctx, s.log, "load operators", s.roster.Load)
 	}
 	if ctx.Err() == nil {
 		close(s.loaded)
@@ -377,38 +361,6 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func(context.C
 		}
 		backoff = min(backoff*2, 10*time.Second)
 	}
-}
-
-// loadOperators applies the operators added, changed or removed through the
-// API over the config's, then logs operators back in as they were before
-// the restart (available or paused), so a restart does not empty the queue.
-func (s *services) loadOperators(ctx context.Context) error {
-	names := make([]string, 0, len(s.domain.queues.queues))
-	for _, q := range s.domain.queues.queues {
-		names = append(names, q.Name)
-	}
-	ops, err := s.queueStore.LoadOperators(ctx, s.domain.queues.operators, names, s.log.With("component", "queue"))
-	if err != nil {
-		return fmt.Errorf("load operators: %w", err)
-	}
-	keep := map[string]bool{}
-	for _, op := range ops {
-		keep[op.ID] = true
-		if _, err := s.dispatcher.UpsertOperator(op); err != nil {
-			s.log.Warn("stored operator left out", "operator", op.ID, "err", err)
-		}
-	}
-	for _, op := range s.dispatcher.Operators() {
-		if !keep[op.ID] {
-			if err := s.dispatcher.RemoveOperator(op.ID); err != nil {
-				s.log.Warn("operator removed through the API is still in the dispatcher", "operator", op.ID, "err", err)
-			}
-		}
-	}
-	if err := s.queueStore.RestorePresence(ctx, s.dispatcher, s.log.With("component", "queue")); err != nil {
-		return fmt.Errorf("restore operators' presence: %w", err)
-	}
-	return nil
 }
 
 // endpointTechnologies are the channel technologies of the operators'

@@ -35,6 +35,6 @@
 // The package knows nothing of ARI, HTTP or SQL: it rings phones through
 // Dialer and Line, stores through Store and RosterStore, writes appeal
 // history through AppealHistory, and takes time from Clock. Adapters live in
-// telephony/ari/dutycall, telephony/escalation/pgstore and telephony/dutyapi
-// (HTTP).
+// telephony/ari/dutycall, telephony/escalation/pgstore and
+// telephony/escalation/httpapi (HTTP).
 package escalation

@@ -1,8 +1,10 @@
 // Package queue is the operator queue's domain: operators and their states,
 // queues and their distribution strategies, and the dispatcher that matches
 // waiting callers to operators. It knows nothing of ARI, HTTP or SQL; the
-// adapters (package queuecall for calls, queueapi for HTTP, queuestore for
-// PostgreSQL) translate.
+// adapters (telephony/ari/queuecall for calls, telephony/queue/httpapi for
+// HTTP, telephony/queue/pgstore for PostgreSQL) translate. Roster is how
+// operators are added, changed and removed at run time, over the
+// OperatorStore port the PostgreSQL store implements.
 //
 // The rules, as the dispatcher keeps them:
 //

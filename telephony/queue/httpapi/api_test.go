@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slobozhanske/hotline/internal/api"
+	"github.com/slobozhanske/hotline/internal/apiauth"
 	"github.com/slobozhanske/hotline/internal/dbtest"
 	callrecordpg "github.com/slobozhanske/hotline/telephony/callrecord/pgstore"
 	"github.com/slobozhanske/hotline/telephony/queue"
@@ -19,34 +21,47 @@ import (
 	queuepg "github.com/slobozhanske/hotline/telephony/queue/pgstore"
 )
 
-// testAuth reads "X-User: name role" (what the bearer-token auth would find).
-var testAuth = httpapi.AuthorizerFunc(func(r *http.Request, roles ...string) (string, bool) {
-	user, role, _ := strings.Cut(r.Header.Get("X-User"), " ")
-	for _, want := range roles {
-		if role == want {
-			return user, true
-		}
+// testTokens are the test users' bearer tokens; each reads "<user> <role>".
+func testTokens(t *testing.T) *apiauth.Tokens {
+	t.Helper()
+	var list []apiauth.Token
+	for _, tok := range []string{supervisor, op101, "op102 operator"} {
+		user, role, _ := strings.Cut(tok, " ")
+		list = append(list, apiauth.Token{User: user, Role: role, Token: tok})
 	}
-	return user, false
-})
+	tokens, err := apiauth.NewTokens(list, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tokens
+}
 
 func newEnv(t *testing.T) (*queue.Dispatcher, *queuepg.Store, *httptest.Server) {
 	t.Helper()
 	pool := dbtest.NewPool(t)
 	store := queuepg.New(pool)
+	fromConfig := []queue.Operator{
+		{ID: "op101", Name: "Ганна", Endpoint: "PJSIP/op101", Queues: []string{"operators", "appeals"}},
+		{ID: "op102", Name: "Петро", Endpoint: "PJSIP/op102", Queues: []string{"operators"}},
+	}
 	d, err := queue.New(queue.Config{
-		Queues: []queue.QueueConfig{{Name: "operators", Title: "Оператори"}, {Name: "appeals"}},
-		Operators: []queue.Operator{
-			{ID: "op101", Name: "Ганна", Endpoint: "PJSIP/op101", Queues: []string{"operators", "appeals"}},
-			{ID: "op102", Name: "Петро", Endpoint: "PJSIP/op102", Queues: []string{"operators"}},
-		},
+		Queues:    []queue.QueueConfig{{Name: "operators", Title: "Оператори"}, {Name: "appeals"}},
+		Operators: fromConfig,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := httpapi.New(ctx, httpapi.Config{Dispatcher: d, Store: store, Calls: callrecordpg.NewHistory(pool), Auth: testAuth,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: 50 * time.Millisecond})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	queueAPI, err := httpapi.New(ctx, httpapi.Config{Dispatcher: d, Roster: queue.NewRoster(d, store, fromConfig, quiet),
+		Reports: store, Calls: callrecordpg.NewHistory(pool), Log: quiet, Heartbeat: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Config{Auth: testTokens(t), Log: quiet}, queueAPI.Routes())
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { cancel(); srv.Close() })
 	_, _ = pool.Exec(context.Background(), `INSERT INTO calls (id, channel_id, caller_number, arrived_at, outcome, appeal_number)
@@ -60,12 +75,12 @@ type response struct {
 	list []any
 }
 
-// errorField is the field an error answer names ({"error": {"field": …}}).
-func (r response) errorField() any {
-	if e, ok := r.body["error"].(map[string]any); ok {
-		return e["field"]
-	}
-	return nil
+// errorField is the field an error answer names ({"error": {"field": …}});
+// "" when it names none.
+func (r response) errorField() string {
+	e, _ := r.body["error"].(map[string]any)
+	f, _ := e["field"].(string)
+	return f
 }
 
 func call(t *testing.T, srv *httptest.Server, user, method, path, body string) response {
@@ -75,7 +90,7 @@ func call(t *testing.T, srv *httptest.Server, user, method, path, body string) r
 		t.Fatal(err)
 	}
 	if user != "" {
-		req.Header.Set("X-User", user)
+		req.Header.Set("Authorization", "Bearer "+user)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -141,7 +156,8 @@ func TestSupervisorsAddChangeAndRemoveOperators(t *testing.T) {
 	if r := call(t, srv, supervisor, "GET", "/api/v1/queue/operators/op102", ""); r.code != http.StatusNotFound {
 		t.Fatalf("removed operator: %d", r.code)
 	}
-	merged, _ := store.LoadOperators(context.Background(), []queue.Operator{{ID: "op102", Endpoint: "PJSIP/op102"}}, []string{"operators"}, slog.Default())
+	rows, _ = store.Operators(context.Background())
+	merged, _ := queue.MergeOperators([]queue.Operator{{ID: "op102", Endpoint: "PJSIP/op102"}}, rows, []string{"operators"})
 	for _, o := range merged {
 		if o.ID == "op102" {
 			t.Fatal("op102 from the config file comes back after a restart")
@@ -162,8 +178,8 @@ func TestMalformedInputIsA400NamingTheField(t *testing.T) {
 		{"POST", "/api/v1/queue/operators", `{"id":"op9","endpoint":"PJSIP/op9","queues":["nope"]}`, "queues"},
 		{"POST", "/api/v1/queue/operators", `{"id":"op9","endpoint":"PJSIP/op101"}`, "endpoint"},
 		{"POST", "/api/v1/queue/operators", `{"id":"op9","endpoint":"PJSIP/op9","skills":{"law":-1}}`, "skills.law"},
-		{"POST", "/api/v1/queue/operators", `{"id":"op9",`, "body"},
-		{"POST", "/api/v1/queue/operators", ``, "body"},
+		{"POST", "/api/v1/queue/operators", `{"id":"op9",`, ""}, // the body as a whole: no field
+		{"POST", "/api/v1/queue/operators", ``, ""},
 		{"PUT", "/api/v1/queue/operators/op9", `{"id":"op10","endpoint":"PJSIP/op10"}`, "id"},
 		{"POST", "/api/v1/queue/operators/op101/pause", `{"reason":"nap"}`, "reason"},
 		{"POST", "/api/v1/queue/calls/c1/transfer", `{"to":"elsewhere"}`, "to"},
@@ -286,7 +302,7 @@ func TestATransferIsPassedToTheCall(t *testing.T) {
 func TestAnOperatorsEventStreamShowsOffersAndStateChanges(t *testing.T) {
 	d, _, srv := newEnv(t)
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/queue/operators/op101/events", nil)
-	req.Header.Set("X-User", op101)
+	req.Header.Set("Authorization", "Bearer "+op101)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	resp, err := http.DefaultClient.Do(req.WithContext(ctx))

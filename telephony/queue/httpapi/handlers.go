@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/slobozhanske/hotline/internal/api"
+	"github.com/slobozhanske/hotline/internal/apiauth"
 	"github.com/slobozhanske/hotline/telephony/queue"
 )
 
@@ -139,88 +141,79 @@ func queueJSON(q queue.QueueSnapshot) QueueJSON {
 	}
 }
 
+// SnapshotJSON is every queue and operator at a moment.
+type SnapshotJSON struct {
+	At        time.Time      `json:"at"`
+	Queues    []QueueJSON    `json:"queues"`
+	Operators []OperatorJSON `json:"operators"`
+}
+
 // --- snapshots ------------------------------------------------------------
 
-func (h *Handler) snapshot(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.supervisor(w, r); !ok {
-		return
-	}
+func (h *Handler) snapshot(w http.ResponseWriter, _ *http.Request, _ apiauth.Actor) {
 	s := h.d.Snapshot()
-	out := struct {
-		At        time.Time      `json:"at"`
-		Queues    []QueueJSON    `json:"queues"`
-		Operators []OperatorJSON `json:"operators"`
-	}{At: s.At, Queues: []QueueJSON{}, Operators: []OperatorJSON{}}
+	out := SnapshotJSON{At: s.At, Queues: []QueueJSON{}, Operators: []OperatorJSON{}}
 	for _, q := range s.Queues {
 		out.Queues = append(out.Queues, queueJSON(q))
 	}
 	for _, o := range s.Operators {
 		out.Operators = append(out.Operators, operatorJSON(o))
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) queueSnapshot(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.supervisor(w, r); !ok {
-		return
-	}
+func (h *Handler) queueSnapshot(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
 	q, ok := h.d.QueueSnapshot(r.PathValue("name"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "name", "no such queue: "+r.PathValue("name"))
+		api.Error(w, http.StatusNotFound, "name", "no such queue: "+r.PathValue("name"))
 		return
 	}
-	writeJSON(w, http.StatusOK, queueJSON(q))
+	api.WriteJSON(w, http.StatusOK, queueJSON(q))
 }
 
 // --- operators ------------------------------------------------------------
 
-func (h *Handler) listOperators(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.supervisor(w, r); !ok {
-		return
-	}
+func (h *Handler) listOperators(w http.ResponseWriter, _ *http.Request, _ apiauth.Actor) {
 	out := []OperatorJSON{}
 	for _, o := range h.d.Operators() {
 		out = append(out, operatorJSON(o))
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) getOperator(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, _, ok := h.selfOrSupervisor(w, r, id); !ok {
+func (h *Handler) getOperator(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	id, ok := self(w, r, a)
+	if !ok {
 		return
 	}
 	o, ok := h.d.Operator(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, "id", "no such operator: "+id)
+		api.Error(w, http.StatusNotFound, "id", "no such operator: "+id)
 		return
 	}
-	writeJSON(w, http.StatusOK, operatorJSON(o))
+	api.WriteJSON(w, http.StatusOK, operatorJSON(o))
 }
 
-func (h *Handler) createOperator(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.supervisor(w, r)
-	if !ok {
-		return
-	}
+func (h *Handler) createOperator(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
 	var in OperatorInput
-	if !decode(w, r, &in) {
+	if !api.Decode(w, r, &in) {
 		return
 	}
 	if in.ID == "" {
-		writeError(w, http.StatusBadRequest, "id", "id is required")
+		api.Error(w, http.StatusBadRequest, "id", "id is required")
 		return
 	}
-	h.save(w, r, in.operator(), user, true)
+	s, err := h.cfg.Roster.Add(r.Context(), in.operator(), a.User)
+	if err != nil {
+		h.writeErr(w, err)
+		return
+	}
+	api.WriteJSON(w, http.StatusCreated, operatorJSON(s))
 }
 
-func (h *Handler) putOperator(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.supervisor(w, r)
-	if !ok {
-		return
-	}
+func (h *Handler) putOperator(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
 	var in OperatorInput
-	if !decode(w, r, &in) {
+	if !api.Decode(w, r, &in) {
 		return
 	}
 	id := r.PathValue("id")
@@ -228,114 +221,72 @@ func (h *Handler) putOperator(w http.ResponseWriter, r *http.Request) {
 		in.ID = id
 	}
 	if in.ID != id {
-		writeError(w, http.StatusBadRequest, "id", fmt.Sprintf("id %q does not match the path's %q", in.ID, id))
+		api.Error(w, http.StatusBadRequest, "id", fmt.Sprintf("id %q does not match the path's %q", in.ID, id))
 		return
 	}
-	h.save(w, r, in.operator(), user, false)
-}
-
-// save checks an operator, stores it, then applies it to the dispatcher.
-func (h *Handler) save(w http.ResponseWriter, r *http.Request, op queue.Operator, user string, mustBeNew bool) {
-	h.edits.Lock()
-	defer h.edits.Unlock()
-	_, exists := h.d.Operator(op.ID)
-	if mustBeNew && exists {
-		writeError(w, http.StatusConflict, "id", "operator "+op.ID+" already exists")
-		return
-	}
-	if err := h.d.CheckOperator(op); err != nil {
-		h.writeErr(w, err)
-		return
-	}
-	if err := h.cfg.Store.SaveOperator(r.Context(), op, user); err != nil {
-		h.writeErr(w, err)
-		return
-	}
-	created, err := h.d.UpsertOperator(op)
+	s, created, err := h.cfg.Roster.Put(r.Context(), in.operator(), a.User)
 	if err != nil {
-		h.log.Error("operator stored but not applied", "operator", op.ID, "err", err)
 		h.writeErr(w, err)
 		return
 	}
-	h.log.Info("operator saved", "operator", op.ID, "by", user, "created", created)
-	s, _ := h.d.Operator(op.ID)
 	code := http.StatusOK
 	if created {
 		code = http.StatusCreated
 	}
-	writeJSON(w, code, operatorJSON(s))
+	api.WriteJSON(w, code, operatorJSON(s))
 }
 
-func (h *Handler) deleteOperator(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.supervisor(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("id")
-	h.edits.Lock()
-	defer h.edits.Unlock()
-	prev, exists := h.d.Operator(id)
-	if !exists {
-		writeError(w, http.StatusNotFound, "id", "no such operator: "+id)
-		return
-	}
-	// The dispatcher decides atomically whether the operator is free to go;
-	// if the database then fails, the operator is put back (logged out).
-	if err := h.d.RemoveOperator(id); err != nil {
+func (h *Handler) deleteOperator(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	if err := h.cfg.Roster.Remove(r.Context(), r.PathValue("id"), a.User); err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	if err := h.cfg.Store.DeleteOperator(r.Context(), id, user); err != nil {
-		if _, rerr := h.d.UpsertOperator(prev.Operator); rerr != nil {
-			h.log.Error("could not restore an operator after a failed delete", "operator", id, "err", rerr)
-		}
-		h.writeErr(w, err)
-		return
-	}
-	h.log.Info("operator removed", "operator", id, "by", user)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-type actionInput struct {
-	Reason string `json:"reason"`
+// PauseInput is why an operator pauses (default break).
+type PauseInput struct {
+	Reason string `json:"reason" enum:"break,lunch,training,other"`
 }
 
-func (h *Handler) operatorAction(w http.ResponseWriter, r *http.Request) {
-	id, action := r.PathValue("id"), r.PathValue("action")
-	user, _, ok := h.selfOrSupervisor(w, r, id)
+func (h *Handler) login(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	h.act(w, r, a, "login", h.d.Login)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	h.act(w, r, a, "logout", h.d.Logout)
+}
+
+func (h *Handler) unpause(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	h.act(w, r, a, "unpause", h.d.Unpause)
+}
+
+func (h *Handler) pause(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	in := PauseInput{Reason: string(queue.ReasonBreak)}
+	if _, ok := self(w, r, a); !ok || !api.DecodeOptional(w, r, &in) {
+		return
+	}
+	reason, err := queue.ParsePauseReason(in.Reason)
+	if err != nil || reason == queue.ReasonNoAnswer {
+		api.Error(w, http.StatusBadRequest, "reason", "reason must be break, lunch, training or other")
+		return
+	}
+	h.act(w, r, a, "pause", func(id string) error { return h.d.Pause(id, reason) })
+}
+
+// act changes an operator's presence and answers with their state.
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, a apiauth.Actor, action string, change func(id string) error) {
+	id, ok := self(w, r, a)
 	if !ok {
 		return
 	}
-	var err error
-	switch action {
-	case "login":
-		err = h.d.Login(id)
-	case "logout":
-		err = h.d.Logout(id)
-	case "unpause":
-		err = h.d.Unpause(id)
-	case "pause":
-		in := actionInput{Reason: string(queue.ReasonBreak)}
-		if r.ContentLength != 0 && !decode(w, r, &in) {
-			return
-		}
-		reason, perr := queue.ParsePauseReason(in.Reason)
-		if perr != nil || reason == queue.ReasonNoAnswer {
-			writeError(w, http.StatusBadRequest, "reason", "reason must be break, lunch, training or other")
-			return
-		}
-		err = h.d.Pause(id, reason)
-	default:
-		writeError(w, http.StatusNotFound, "action", "no such action: "+action+" (login, logout, pause, unpause)")
-		return
-	}
-	if err != nil {
+	if err := change(id); err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	h.log.Info("operator "+action, "operator", id, "by", user)
+	h.log.Info("operator "+action, "operator", id, "by", a.User)
 	s, _ := h.d.Operator(id)
-	writeJSON(w, http.StatusOK, operatorJSON(s))
+	api.WriteJSON(w, http.StatusOK, operatorJSON(s))
 }
 
 // --- the operator's call ----------------------------------------------------
@@ -357,9 +308,17 @@ type PastCallJSON struct {
 	Rating       *int       `json:"rating,omitempty"`
 }
 
-func (h *Handler) operatorCall(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, _, ok := h.selfOrSupervisor(w, r, id); !ok {
+// OperatorCallJSON is the call an operator is on, with what the caller did
+// in the menu and their earlier calls.
+type OperatorCallJSON struct {
+	Call         *CallJSON      `json:"call"` // null: no call
+	MenuPath     []MenuStepJSON `json:"menu_path"`
+	EarlierCalls []PastCallJSON `json:"earlier_calls"`
+}
+
+func (h *Handler) operatorCall(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	id, ok := self(w, r, a)
+	if !ok {
 		return
 	}
 	info, err := h.d.OperatorCall(id)
@@ -367,11 +326,7 @@ func (h *Handler) operatorCall(w http.ResponseWriter, r *http.Request) {
 		h.writeErr(w, err)
 		return
 	}
-	out := struct {
-		Call         *CallJSON      `json:"call"`
-		MenuPath     []MenuStepJSON `json:"menu_path"`
-		EarlierCalls []PastCallJSON `json:"earlier_calls"`
-	}{Call: callJSON(info), MenuPath: []MenuStepJSON{}, EarlierCalls: []PastCallJSON{}}
+	out := OperatorCallJSON{Call: callJSON(info), MenuPath: []MenuStepJSON{}, EarlierCalls: []PastCallJSON{}}
 	if info != nil {
 		steps, err := h.cfg.Calls.MenuPath(r.Context(), info.CallID)
 		if err != nil {
@@ -379,7 +334,7 @@ func (h *Handler) operatorCall(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, s := range steps {
-			out.MenuPath = append(out.MenuPath, MenuStepJSON{Kind: s.Kind, Node: s.Node, Key: s.Key})
+			out.MenuPath = append(out.MenuPath, MenuStepJSON{Kind: string(s.Kind), Node: s.Node, Key: s.Key})
 		}
 		past, err := h.cfg.Calls.CallerHistory(r.Context(), info.CallerNumber, info.CallID, 20)
 		if err != nil {
@@ -388,32 +343,31 @@ func (h *Handler) operatorCall(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, c := range past {
 			out.EarlierCalls = append(out.EarlierCalls, PastCallJSON{CallID: c.ID, ArrivedAt: c.ArrivedAt, EndedAt: c.EndedAt,
-				Outcome: c.Outcome, AppealNumber: c.AppealNumber, Rating: c.Rating})
+				Outcome: string(c.Outcome), AppealNumber: c.AppealNumber, Rating: c.Rating})
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // --- transfers --------------------------------------------------------------
 
-type transferInput struct {
-	To    string `json:"to"`
+// TransferInput is where a call goes: {"to": "menu"} or {"to": "queue", "queue": "appeals"}.
+type TransferInput struct {
+	To    string `json:"to" enum:"menu,queue"`
 	Queue string `json:"queue"`
 }
 
-func (h *Handler) transfer(w http.ResponseWriter, r *http.Request) {
+// TransferJSON is a transfer passed to the call.
+type TransferJSON struct {
+	CallID string `json:"call_id"`
+	To     string `json:"to"`
+	Queue  string `json:"queue"`
+}
+
+func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
 	callID := r.PathValue("call_id")
-	user, privileged := "", false
-	if u, ok := h.cfg.Auth.Authorize(r, RoleSupervisor, RoleAdmin); ok {
-		user, privileged = u, true
-	} else if u, ok := h.cfg.Auth.Authorize(r, RoleOperator); ok {
-		user = u
-	} else {
-		deny(w, u)
-		return
-	}
-	var in transferInput
-	if !decode(w, r, &in) {
+	var in TransferInput
+	if !api.Decode(w, r, &in) {
 		return
 	}
 	target, err := queue.ParseTarget(in.To, in.Queue)
@@ -421,19 +375,19 @@ func (h *Handler) transfer(w http.ResponseWriter, r *http.Request) {
 		h.writeErr(w, err)
 		return
 	}
-	if !privileged {
+	if !a.Is(supervisors...) {
 		// An operator transfers only the call they are on.
-		info, err := h.d.OperatorCall(user)
+		info, err := h.d.OperatorCall(a.User)
 		if err != nil || info == nil || info.CallID != callID {
-			writeError(w, http.StatusForbidden, "call_id", "call "+callID+" is not "+user+"'s call")
+			api.Error(w, http.StatusForbidden, "call_id", "call "+callID+" is not "+a.User+"'s call")
 			return
 		}
 	}
-	if err := h.d.Transfer(callID, target, user); err != nil {
+	if err := h.d.Transfer(callID, target, a.User); err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"call_id": callID, "to": target.Kind, "queue": target.Queue})
+	api.WriteJSON(w, http.StatusAccepted, TransferJSON{CallID: callID, To: string(target.Kind), Queue: target.Queue})
 }
 
 // --- reports ----------------------------------------------------------------
@@ -448,39 +402,33 @@ type TimeInStateJSON struct {
 	Occupancy       float64            `json:"occupancy"`
 }
 
-func (h *Handler) timeInState(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.supervisor(w, r); !ok {
+// TimeInStateReportJSON is every operator's time per state over a period.
+type TimeInStateReportJSON struct {
+	From      time.Time         `json:"from"`
+	To        time.Time         `json:"to"`
+	Operators []TimeInStateJSON `json:"operators"`
+}
+
+func (h *Handler) timeInState(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
+	now := h.cfg.Now()
+	from, ok := api.Instant(w, r, "from", now.Add(-24*time.Hour))
+	if !ok {
 		return
 	}
-	now := h.cfg.Now()
-	from, to := now.Add(-24*time.Hour), now
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"from", &from}, {"to", &to}} {
-		if v := r.URL.Query().Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				writeError(w, http.StatusBadRequest, p.name, p.name+" must be an RFC 3339 time, e.g. 2026-11-23T08:00:00+02:00")
-				return
-			}
-			*p.dst = t
-		}
+	to, ok := api.Instant(w, r, "to", now)
+	if !ok {
+		return
 	}
 	if !from.Before(to) {
-		writeError(w, http.StatusBadRequest, "from", "from must be before to")
+		api.Error(w, http.StatusBadRequest, "from", "from must be before to")
 		return
 	}
-	rows, err := h.cfg.Store.TimeInStates(r.Context(), from, to, now)
+	rows, err := h.cfg.Reports.TimeInStates(r.Context(), from, to, now)
 	if err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	out := struct {
-		From      time.Time         `json:"from"`
-		To        time.Time         `json:"to"`
-		Operators []TimeInStateJSON `json:"operators"`
-	}{From: from, To: to, Operators: []TimeInStateJSON{}}
+	out := TimeInStateReportJSON{From: from, To: to, Operators: []TimeInStateJSON{}}
 	for _, t := range rows {
 		j := TimeInStateJSON{OperatorID: t.OperatorID, Seconds: map[string]float64{}, PausedSeconds: map[string]float64{},
 			OfflineSeconds: t.Offline.Seconds(), LoggedInSeconds: t.LoggedIn().Seconds(), Occupancy: t.Occupancy()}
@@ -492,7 +440,7 @@ func (h *Handler) timeInState(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Operators = append(out.Operators, j)
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // --- event streams ----------------------------------------------------------
@@ -510,22 +458,19 @@ type EventJSON struct {
 	Detail     string    `json:"detail,omitempty"`
 }
 
-func (h *Handler) operatorEvents(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, _, ok := h.selfOrSupervisor(w, r, id); !ok {
+func (h *Handler) operatorEvents(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	id, ok := self(w, r, a)
+	if !ok {
 		return
 	}
 	if _, ok := h.d.Operator(id); !ok {
-		writeError(w, http.StatusNotFound, "id", "no such operator: "+id)
+		api.Error(w, http.StatusNotFound, "id", "no such operator: "+id)
 		return
 	}
 	h.stream(w, r, id)
 }
 
-func (h *Handler) allEvents(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.supervisor(w, r); !ok {
-		return
-	}
+func (h *Handler) allEvents(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
 	h.stream(w, r, "")
 }
 

@@ -1,7 +1,8 @@
-// Package pgstore keeps the operator queue in PostgreSQL: operators
-// added or changed through the API, the log of operator states (written in
-// the background, so call handling never waits for the database), and the
-// reports and call history the queue's API reads.
+// Package pgstore keeps the operator queue in PostgreSQL: the operators
+// added, changed or removed through the API and the states to restore after
+// a restart (Store is queue.Roster's queue.OperatorStore), the log of
+// operator states (written in the background, so call handling never waits
+// for the database), and the time-in-state reports the queue's API reads.
 package pgstore
 
 import (
@@ -9,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,18 +27,8 @@ type Store struct {
 // New returns a store on pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// ErrEndpointTaken: another stored operator has the phone.
-var ErrEndpointTaken = errors.New("endpoint already used by another operator")
-
-// Row is a stored operator: a definition, or the mark that it was removed.
-type Row struct {
-	queue.Operator
-	Deleted   bool
-	UpdatedAt time.Time
-	UpdatedBy string
-}
-
-// SaveOperator stores an operator added or changed through the API.
+// SaveOperator stores an operator added or changed through the API;
+// queue.ErrEndpointTaken when another stored operator has the phone.
 func (s *Store) SaveOperator(ctx context.Context, op queue.Operator, by string) error {
 	skills, err := json.Marshal(nonNil(op.Skills))
 	if err != nil {
@@ -55,7 +44,7 @@ func (s *Store) SaveOperator(ctx context.Context, op queue.Operator, by string) 
 			skills = EXCLUDED.skills, deleted = false, updated_at = now(), updated_by = EXCLUDED.updated_by`,
 		op.ID, op.Name, op.Endpoint, queues, string(skills), by)
 	if isUniqueViolation(err) {
-		return fmt.Errorf("save operator %s: %w", op.ID, ErrEndpointTaken)
+		return fmt.Errorf("save operator %s: %w", op.ID, queue.ErrEndpointTaken)
 	}
 	if err != nil {
 		return fmt.Errorf("save operator %s: %w", op.ID, err)
@@ -74,15 +63,15 @@ func (s *Store) DeleteOperator(ctx context.Context, id, by string) error {
 	return nil
 }
 
-// Operators lists the stored rows, oldest first.
-func (s *Store) Operators(ctx context.Context) ([]Row, error) {
+// Operators lists the stored operators and removals, oldest first.
+func (s *Store) Operators(ctx context.Context) ([]queue.StoredOperator, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, name, endpoint, queues, skills, deleted, updated_at, updated_by
 		FROM queue_operators ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("read operators: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
-		var row Row
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (queue.StoredOperator, error) {
+		var row queue.StoredOperator
 		var skills []byte
 		if err := r.Scan(&row.ID, &row.Name, &row.Endpoint, &row.Queues, &skills, &row.Deleted, &row.UpdatedAt, &row.UpdatedBy); err != nil {
 			return row, err
@@ -101,73 +90,9 @@ func (s *Store) Operators(ctx context.Context) ([]Row, error) {
 	return out, nil
 }
 
-// Merge applies the stored rows to the operators of the config file:
-//
-//   - a stored operator replaces the config's operator of the same id, in its place;
-//   - a stored operator with a new id is added after the config's, oldest first;
-//   - a stored removal takes the config's operator of that id away.
-//
-// Queues that no longer exist are dropped from stored operators, and a
-// stored operator whose phone is now another's is left out; each is
-// reported in warnings instead of failing the start.
-func Merge(fromConfig []queue.Operator, rows []Row, queues []string) (ops []queue.Operator, warnings []string) {
-	ops = slices.Clone(fromConfig)
-	index := func(id string) int { return slices.IndexFunc(ops, func(o queue.Operator) bool { return o.ID == id }) }
-	for _, r := range rows {
-		i := index(r.ID)
-		if r.Deleted {
-			if i >= 0 {
-				ops = slices.Delete(ops, i, i+1)
-			}
-			continue
-		}
-		op := r.Operator
-		op.Queues = slices.DeleteFunc(slices.Clone(op.Queues), func(q string) bool {
-			if !slices.Contains(queues, q) {
-				warnings = append(warnings, fmt.Sprintf("operator %s: queue %q no longer exists; left out", op.ID, q))
-				return true
-			}
-			return false
-		})
-		if i >= 0 {
-			ops[i] = op
-		} else {
-			ops = append(ops, op)
-		}
-	}
-	seen := map[string]string{}
-	ops = slices.DeleteFunc(ops, func(o queue.Operator) bool {
-		if other, ok := seen[o.Endpoint]; ok {
-			warnings = append(warnings, fmt.Sprintf("operator %s: endpoint %s is operator %s's; left out", o.ID, o.Endpoint, other))
-			return true
-		}
-		seen[o.Endpoint] = o.ID
-		return false
-	})
-	return ops, warnings
-}
-
-// LoadOperators is Merge over the stored rows.
-func (s *Store) LoadOperators(ctx context.Context, fromConfig []queue.Operator, queues []string, log *slog.Logger) ([]queue.Operator, error) {
-	rows, err := s.Operators(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ops, warnings := Merge(fromConfig, rows, queues)
-	for _, w := range warnings {
-		log.Warn("stored operators: " + w)
-	}
-	return ops, nil
-}
-
-// LastStates is each operator's latest logged state.
-func (s *Store) LastStates(ctx context.Context) (map[string]queue.StateChange, error) {
-	return s.lastStates(ctx, time.Time{})
-}
-
-// lastStates is each operator's latest state logged before the given time
-// (zero: ever).
-func (s *Store) lastStates(ctx context.Context, before time.Time) (map[string]queue.StateChange, error) {
+// LastStatesBefore is each operator's latest state logged before the given
+// time (zero: ever): what the roster restores after a restart.
+func (s *Store) LastStatesBefore(ctx context.Context, before time.Time) (map[string]queue.StateChange, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (operator_id) id, operator_id, state, presence, reason, online, call_id, queue, at
 		FROM queue_operator_states WHERE $1::timestamptz IS NULL OR at < $1
 		ORDER BY operator_id, at DESC, seq DESC`, nullTime(before))
@@ -190,36 +115,6 @@ func nullTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-// RestorePresence logs operators back in as they were when the server
-// stopped: available (also if they were ringing, talking or wrapping up) or
-// paused with their reason — as they had asked, so a pause or logout asked
-// for during a call holds. The rest stay logged out. What they were is the
-// last state logged before the dispatcher d started: d itself logs every
-// operator logged out as it is built, and those rows (possibly written
-// already) must not hide the ones from before the restart.
-func (s *Store) RestorePresence(ctx context.Context, d *queue.Dispatcher, log *slog.Logger) error {
-	last, err := s.lastStates(ctx, d.StartedAt())
-	if err != nil {
-		return err
-	}
-	for _, op := range d.Operators() {
-		c, ok := last[op.ID]
-		if !ok || c.Presence == queue.LoggedOut {
-			continue
-		}
-		if err := d.Login(op.ID); err != nil {
-			return fmt.Errorf("restore operator %s: %w", op.ID, err)
-		}
-		if c.Presence == queue.Paused {
-			if err := d.Pause(op.ID, c.Reason); err != nil {
-				return fmt.Errorf("restore operator %s: %w", op.ID, err)
-			}
-		}
-		log.Info("operator restored", "operator", op.ID, "was", c.State, "as", c.Presence, "reason", c.Reason, "since", c.At)
-	}
-	return nil
 }
 
 // History reads an operator's state log between from and to, in order.
@@ -345,3 +240,6 @@ func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
+
+// The roster keeps its operators here.
+var _ queue.OperatorStore = (*Store)(nil)

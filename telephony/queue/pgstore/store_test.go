@@ -29,6 +29,17 @@ func ids(ops []queue.Operator) []string {
 	return out
 }
 
+// merged is what the roster applies at start-up: the stored operators over
+// the configuration's.
+func merged(ctx context.Context, s *pgstore.Store, fromConfig []queue.Operator, queues ...string) ([]queue.Operator, error) {
+	rows, err := s.Operators(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ops, _ := queue.MergeOperators(fromConfig, rows, queues)
+	return ops, nil
+}
+
 func TestStoredOperatorsOverrideAndExtendTheConfig(t *testing.T) {
 	ctx := context.Background()
 	s := pgstore.New(dbtest.NewPool(t))
@@ -46,7 +57,7 @@ func TestStoredOperatorsOverrideAndExtendTheConfig(t *testing.T) {
 	if err := s.DeleteOperator(ctx, "op102", "admin"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.LoadOperators(ctx, fromConfig, []string{"operators", "appeals"}, quiet())
+	got, err := merged(ctx, s, fromConfig, "operators", "appeals")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +71,7 @@ func TestStoredOperatorsOverrideAndExtendTheConfig(t *testing.T) {
 	if err := s.SaveOperator(ctx, op("op102", "operators"), "admin"); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.LoadOperators(ctx, fromConfig, []string{"operators", "appeals"}, quiet())
+	got, _ = merged(ctx, s, fromConfig, "operators", "appeals")
 	if want := []string{"op101", "op102", "op103", "op200"}; !slices.Equal(ids(got), want) {
 		t.Fatalf("after re-adding op102: %v, want %v", ids(got), want)
 	}
@@ -74,7 +85,7 @@ func TestTwoStoredOperatorsCannotShareAPhone(t *testing.T) {
 	}
 	b := op("b")
 	b.Endpoint = "PJSIP/a"
-	if err := s.SaveOperator(ctx, b, "admin"); !errors.Is(err, pgstore.ErrEndpointTaken) {
+	if err := s.SaveOperator(ctx, b, "admin"); !errors.Is(err, queue.ErrEndpointTaken) {
 		t.Fatalf("second operator on PJSIP/a: %v", err)
 	}
 	// Once a is removed, its phone is free.
@@ -83,23 +94,6 @@ func TestTwoStoredOperatorsCannotShareAPhone(t *testing.T) {
 	}
 	if err := s.SaveOperator(ctx, b, "admin"); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestMergeLeavesOutWhatNoLongerFitsTheConfig(t *testing.T) {
-	fromConfig := []queue.Operator{op("op101", "operators")}
-	clash := op("op300", "operators")
-	clash.Endpoint = "PJSIP/op101"
-	rows := []pgstore.Row{{Operator: op("op200", "operators", "gone")}, {Operator: clash}}
-	got, warnings := pgstore.Merge(fromConfig, rows, []string{"operators"})
-	if want := []string{"op101", "op200"}; !slices.Equal(ids(got), want) {
-		t.Fatalf("merged %v, want %v", ids(got), want)
-	}
-	if !slices.Equal(got[1].Queues, []string{"operators"}) {
-		t.Fatalf("op200 queues %v: the missing queue must be dropped", got[1].Queues)
-	}
-	if len(warnings) != 2 {
-		t.Fatalf("warnings %q, want the missing queue and the endpoint clash", warnings)
 	}
 }
 
@@ -252,7 +246,7 @@ func TestOperatorsAreLoggedBackInAsTheyWereAfterARestart(t *testing.T) {
 	// The restarted dispatcher logs everyone logged out as it starts; those
 	// rows are written before the restore looks.
 	waitIdle(t, l)
-	if err := s.RestorePresence(ctx, after, quiet()); err != nil {
+	if err := queue.NewRoster(after, s, cfg.Operators, quiet()).Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]queue.State{"a": queue.Available, "b": queue.Paused, "c": queue.LoggedOut, "d": queue.Paused, "e": queue.LoggedOut}

@@ -1,4 +1,4 @@
-package dutyapi
+package httpapi
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/slobozhanske/hotline/internal/api"
+	"github.com/slobozhanske/hotline/internal/apiauth"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 )
 
@@ -55,7 +57,7 @@ type ShiftJSON struct {
 }
 
 func shiftJSON(s escalation.Shift) ShiftJSON {
-	out := ShiftJSON{ID: s.ID, From: timePtr(s.From), To: timePtr(s.To), Standing: s.Standing(), People: []PersonJSON{}}
+	out := ShiftJSON{ID: s.ID, From: api.TimePtr(s.From), To: api.TimePtr(s.To), Standing: s.Standing(), People: []PersonJSON{}}
 	for _, p := range s.People {
 		out.People = append(out.People, PersonJSON(p))
 	}
@@ -68,6 +70,11 @@ func shiftsJSON(list []escalation.Shift) []ShiftJSON {
 		out = append(out, shiftJSON(s))
 	}
 	return out
+}
+
+// RosterInput is the whole roster as replaced.
+type RosterInput struct {
+	Shifts []ShiftInput `json:"shifts"`
 }
 
 // RosterJSON is the whole roster.
@@ -86,22 +93,13 @@ func (h *Handler) roster(at time.Time) RosterJSON {
 	return out
 }
 
-func (h *Handler) getRoster(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
-	writeJSON(w, http.StatusOK, h.roster(h.cfg.Now()))
+func (h *Handler) getRoster(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
+	api.WriteJSON(w, http.StatusOK, h.roster(h.cfg.Now()))
 }
 
-func (h *Handler) putRoster(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
-	var in struct {
-		Shifts []ShiftInput `json:"shifts"`
-	}
-	if !decode(w, r, &in) {
+func (h *Handler) putRoster(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	var in RosterInput
+	if !api.Decode(w, r, &in) {
 		return
 	}
 	shifts := make([]escalation.Shift, 0, len(in.Shifts))
@@ -113,45 +111,42 @@ func (h *Handler) putRoster(w http.ResponseWriter, r *http.Request) {
 		}
 		shifts = append(shifts, sh)
 	}
-	if _, err := h.cfg.Duty.Replace(r.Context(), shifts, user); err != nil {
+	if _, err := h.cfg.Duty.Replace(r.Context(), shifts, a.User); err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.roster(h.cfg.Now()))
+	api.WriteJSON(w, http.StatusOK, h.roster(h.cfg.Now()))
 }
 
-func (h *Handler) onDuty(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
-	at, ok := h.instant(w, r, "at")
+// OnDutyJSON is the chain on duty at an instant.
+type OnDutyJSON struct {
+	At     time.Time  `json:"at"`
+	OnDuty *ShiftJSON `json:"on_duty"` // null: nobody is on duty then
+}
+
+func (h *Handler) onDuty(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
+	at, ok := api.Instant(w, r, "at", h.cfg.Now())
 	if !ok {
 		return
 	}
-	out := struct {
-		At     time.Time  `json:"at"`
-		OnDuty *ShiftJSON `json:"on_duty"`
-	}{At: at}
+	out := OnDutyJSON{At: at}
 	if s, ok := h.cfg.Duty.OnDuty(at); ok {
 		j := shiftJSON(s)
 		out.OnDuty = &j
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 func shiftID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, "id", fmt.Sprintf("id: %q: want a shift number", r.PathValue("id")))
+		api.Error(w, http.StatusBadRequest, "id", fmt.Sprintf("id: %q: want a shift number", r.PathValue("id")))
 		return 0, false
 	}
 	return id, true
 }
 
-func (h *Handler) getShift(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
+func (h *Handler) getShift(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
 	id, ok := shiftID(w, r)
 	if !ok {
 		return
@@ -161,65 +156,53 @@ func (h *Handler) getShift(w http.ResponseWriter, r *http.Request) {
 		h.writeErr(w, escalation.ErrShiftNotFound)
 		return
 	}
-	writeJSON(w, http.StatusOK, shiftJSON(s))
+	api.WriteJSON(w, http.StatusOK, shiftJSON(s))
 }
 
-func (h *Handler) createShift(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
+func (h *Handler) createShift(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
 	var in ShiftInput
-	if !decode(w, r, &in) {
+	if !api.Decode(w, r, &in) {
 		return
 	}
 	s, err := in.shift("")
 	if err == nil {
-		s, err = h.cfg.Duty.Create(r.Context(), s, user)
+		s, err = h.cfg.Duty.Create(r.Context(), s, a.User)
 	}
 	if err != nil {
 		h.writeErr(w, err)
 		return
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/duty-roster/shifts/%d", s.ID))
-	writeJSON(w, http.StatusCreated, shiftJSON(s))
+	api.WriteJSON(w, http.StatusCreated, shiftJSON(s))
 }
 
-func (h *Handler) putShift(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
+func (h *Handler) putShift(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
 	id, ok := shiftID(w, r)
 	if !ok {
 		return
 	}
 	var in ShiftInput
-	if !decode(w, r, &in) {
+	if !api.Decode(w, r, &in) {
 		return
 	}
 	s, err := in.shift("")
 	if err == nil {
 		s.ID = id
-		s, err = h.cfg.Duty.Update(r.Context(), s, user)
+		s, err = h.cfg.Duty.Update(r.Context(), s, a.User)
 	}
 	if err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, shiftJSON(s))
+	api.WriteJSON(w, http.StatusOK, shiftJSON(s))
 }
 
-func (h *Handler) deleteShift(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
+func (h *Handler) deleteShift(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
 	id, ok := shiftID(w, r)
 	if !ok {
 		return
 	}
-	if err := h.cfg.Duty.Delete(r.Context(), id, user); err != nil {
+	if err := h.cfg.Duty.Delete(r.Context(), id, a.User); err != nil {
 		h.writeErr(w, err)
 		return
 	}
@@ -277,38 +260,35 @@ func escalationJSON(e escalation.Escalation) EscalationJSON {
 		ID: e.ID, AppealID: e.AppealID, AppealNumber: e.AppealNumber, Category: e.Category, CallID: e.CallID,
 		CallerNumber: e.CallerNumber, Recording: e.Recording, State: string(e.State), Round: e.Round, Chain: []PersonJSON{},
 		Person: e.Person, Try: e.Try, RoundsExhausted: e.RoundsExhausted,
-		AcknowledgedBy: e.AcknowledgedBy, AcknowledgedPhone: e.AcknowledgedPhone, AcknowledgedAt: timePtr(e.AcknowledgedAt),
-		HistoryWrittenAt: timePtr(e.HistoryWrittenAt), EndedAt: timePtr(e.EndedAt), EndedBy: e.EndedBy, EndReason: e.EndReason,
+		AcknowledgedBy: e.AcknowledgedBy, AcknowledgedPhone: e.AcknowledgedPhone, AcknowledgedAt: api.TimePtr(e.AcknowledgedAt),
+		HistoryWrittenAt: api.TimePtr(e.HistoryWrittenAt), EndedAt: api.TimePtr(e.EndedAt), EndedBy: e.EndedBy, EndReason: e.EndReason,
 		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, Attempts: []AttemptJSON{},
 	}
 	if e.State == escalation.StateActive {
-		out.NextAttemptAt = timePtr(e.NextAttemptAt)
+		out.NextAttemptAt = api.TimePtr(e.NextAttemptAt)
 	}
 	for _, p := range e.Chain {
 		out.Chain = append(out.Chain, PersonJSON(p))
 	}
 	for _, a := range e.Attempts {
 		out.Attempts = append(out.Attempts, AttemptJSON{ID: a.ID, Round: a.Round, Person: a.Person, Try: a.Try, Name: a.Name,
-			Phone: a.Phone, Endpoint: a.Endpoint, StartedAt: a.StartedAt, AnsweredAt: timePtr(a.AnsweredAt),
-			EndedAt: timePtr(a.EndedAt), Result: string(a.Result), Detail: a.Detail})
+			Phone: a.Phone, Endpoint: a.Endpoint, StartedAt: a.StartedAt, AnsweredAt: api.TimePtr(a.AnsweredAt),
+			EndedAt: api.TimePtr(a.EndedAt), Result: string(a.Result), Detail: a.Detail})
 	}
 	return out
 }
 
-func (h *Handler) listEscalations(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
+func (h *Handler) listEscalations(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
 	q := r.URL.Query()
 	f := escalation.Filter{State: escalation.State(q.Get("state"))}
 	if f.State != "" && !escalation.ValidState(f.State) {
-		writeError(w, http.StatusBadRequest, "state", fmt.Sprintf("state: %q: want active, acknowledged, exhausted or cancelled", f.State))
+		api.Error(w, http.StatusBadRequest, "state", fmt.Sprintf("state: %q: want active, acknowledged, exhausted or cancelled", f.State))
 		return
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			writeError(w, http.StatusBadRequest, "limit", fmt.Sprintf("limit: %q: want 1 to 500", v))
+			api.Error(w, http.StatusBadRequest, "limit", fmt.Sprintf("limit: %q: want 1 to 500", v))
 			return
 		}
 		f.Limit = n
@@ -322,37 +302,33 @@ func (h *Handler) listEscalations(w http.ResponseWriter, r *http.Request) {
 	for _, e := range list {
 		out = append(out, escalationJSON(e))
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) getEscalation(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
+func (h *Handler) getEscalation(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
 	e, err := h.cfg.Escalations.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, escalationJSON(e))
+	api.WriteJSON(w, http.StatusOK, escalationJSON(e))
 }
 
-func (h *Handler) cancelEscalation(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if r.ContentLength != 0 && !decode(w, r, &in) {
+// CancelInput says why an escalation is stopped.
+type CancelInput struct {
+	Reason string `json:"reason"` // at most 500 characters
+}
+
+func (h *Handler) cancelEscalation(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	var in CancelInput
+	if !api.DecodeOptional(w, r, &in) {
 		return
 	}
 	if len([]rune(in.Reason)) > 500 {
-		writeError(w, http.StatusBadRequest, "reason", "reason: at most 500 characters")
+		api.Error(w, http.StatusBadRequest, "reason", "reason: at most 500 characters")
 		return
 	}
-	if _, err := h.cfg.Escalations.Cancel(r.Context(), r.PathValue("id"), user, in.Reason); err != nil {
+	if _, err := h.cfg.Escalations.Cancel(r.Context(), r.PathValue("id"), a.User, in.Reason); err != nil {
 		h.writeErr(w, err)
 		return
 	}
@@ -361,5 +337,5 @@ func (h *Handler) cancelEscalation(w http.ResponseWriter, r *http.Request) {
 		h.writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, escalationJSON(e))
+	api.WriteJSON(w, http.StatusOK, escalationJSON(e))
 }

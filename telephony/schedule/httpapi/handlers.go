@@ -1,4 +1,4 @@
-package dutyapi
+package httpapi
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/slobozhanske/hotline/internal/api"
+	"github.com/slobozhanske/hotline/internal/apiauth"
 	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 
@@ -39,7 +41,7 @@ type ExceptionJSON struct {
 
 func exceptionJSON(e schedule.ExceptionInfo) ExceptionJSON {
 	out := ExceptionJSON{Date: e.Date, Name: e.Name, Closed: e.Closed, Hours: []IntervalJSON{}, Breaks: []IntervalJSON{},
-		Source: e.Source, UpdatedBy: e.UpdatedBy, UpdatedAt: timePtr(e.UpdatedAt)}
+		Source: e.Source, UpdatedBy: e.UpdatedBy, UpdatedAt: api.TimePtr(e.UpdatedAt)}
 	for _, iv := range e.Hours {
 		out.Hours = append(out.Hours, IntervalJSON{From: iv.From, To: iv.To})
 	}
@@ -49,41 +51,31 @@ func exceptionJSON(e schedule.ExceptionInfo) ExceptionJSON {
 	return out
 }
 
-func (h *Handler) listExceptions(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
+func (h *Handler) listExceptions(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
 	out := []ExceptionJSON{}
 	for _, e := range h.cfg.Schedule.Exceptions() {
 		out = append(out, exceptionJSON(e))
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) getException(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
+func (h *Handler) getException(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
 	e, found := h.cfg.Schedule.Exception(r.PathValue("date"))
 	if !found {
-		writeError(w, http.StatusNotFound, "date", "no exception for "+r.PathValue("date"))
+		api.Error(w, http.StatusNotFound, "date", "no exception for "+r.PathValue("date"))
 		return
 	}
-	writeJSON(w, http.StatusOK, exceptionJSON(e))
+	api.WriteJSON(w, http.StatusOK, exceptionJSON(e))
 }
 
-func (h *Handler) putException(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
+func (h *Handler) putException(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
 	var in ExceptionInput
-	if !decode(w, r, &in) {
+	if !api.Decode(w, r, &in) {
 		return
 	}
 	date := r.PathValue("date")
 	if in.Date != "" && in.Date != date {
-		writeError(w, http.StatusBadRequest, "date", fmt.Sprintf("date: %q differs from the path's %q", in.Date, date))
+		api.Error(w, http.StatusBadRequest, "date", fmt.Sprintf("date: %q differs from the path's %q", in.Date, date))
 		return
 	}
 	e := schedule.Exception{Date: date, Name: in.Name, Closed: in.Closed}
@@ -93,20 +85,16 @@ func (h *Handler) putException(w http.ResponseWriter, r *http.Request) {
 	for _, b := range in.Breaks {
 		e.Breaks = append(e.Breaks, schedule.Break{Name: b.Name, From: b.From, To: b.To})
 	}
-	info, err := h.cfg.Schedule.PutException(r.Context(), e, user)
+	info, err := h.cfg.Schedule.PutException(r.Context(), e, a.User)
 	if err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, exceptionJSON(info))
+	api.WriteJSON(w, http.StatusOK, exceptionJSON(info))
 }
 
-func (h *Handler) deleteException(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
-	if err := h.cfg.Schedule.DeleteException(r.Context(), r.PathValue("date"), user); err != nil {
+func (h *Handler) deleteException(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	if err := h.cfg.Schedule.DeleteException(r.Context(), r.PathValue("date"), a.User); err != nil {
 		h.writeErr(w, err)
 		return
 	}
@@ -125,9 +113,21 @@ type OverrideJSON struct {
 	ClearedAt *time.Time `json:"cleared_at,omitempty"`
 }
 
+// OverrideInput flips the switch: {"state": "open"|"closed", "until": RFC 3339, "reason"}.
+type OverrideInput struct {
+	State  string `json:"state" enum:"open,closed"`
+	Until  string `json:"until" format:"date-time"`
+	Reason string `json:"reason"`
+}
+
+// OverrideBody wraps the switch in force (null when none).
+type OverrideBody struct {
+	Override *OverrideJSON `json:"override"`
+}
+
 func overrideJSON(o schedule.OverrideRow) OverrideJSON {
 	return OverrideJSON{ID: o.ID, State: string(o.State), Until: o.Until, By: o.By, Reason: o.Reason, SetAt: o.SetAt,
-		ClearedBy: o.ClearedBy, ClearedAt: timePtr(o.ClearedAt)}
+		ClearedBy: o.ClearedBy, ClearedAt: api.TimePtr(o.ClearedAt)}
 }
 
 func (h *Handler) currentOverride() *OverrideJSON {
@@ -139,54 +139,36 @@ func (h *Handler) currentOverride() *OverrideJSON {
 	return &j
 }
 
-func (h *Handler) getOverride(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Override *OverrideJSON `json:"override"`
-	}{h.currentOverride()})
+func (h *Handler) getOverride(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
+	api.WriteJSON(w, http.StatusOK, OverrideBody{Override: h.currentOverride()})
 }
 
-func (h *Handler) putOverride(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
-	var in struct {
-		State  string `json:"state"`
-		Until  string `json:"until"`
-		Reason string `json:"reason"`
-	}
-	if !decode(w, r, &in) {
+func (h *Handler) putOverride(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	var in OverrideInput
+	if !api.Decode(w, r, &in) {
 		return
 	}
 	var until time.Time
 	if in.Until != "" {
 		var err error
 		if until, err = time.Parse(time.RFC3339, in.Until); err != nil {
-			writeError(w, http.StatusBadRequest, "until", fmt.Sprintf("until: %q: want an RFC 3339 instant such as 2026-11-24T08:00:00+02:00", in.Until))
+			api.Error(w, http.StatusBadRequest, "until", fmt.Sprintf("until: %q: want an RFC 3339 instant such as 2026-11-24T08:00:00+02:00", in.Until))
 			return
 		}
 	}
-	o, err := h.cfg.Schedule.SetOverride(r.Context(), schedule.Override{State: schedule.State(in.State), Until: until, By: user, Reason: in.Reason})
+	o, err := h.cfg.Schedule.SetOverride(r.Context(), schedule.Override{State: schedule.State(in.State), Until: until, By: a.User, Reason: in.Reason})
 	if err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Override OverrideJSON `json:"override"`
-	}{overrideJSON(o)})
+	j := overrideJSON(o)
+	api.WriteJSON(w, http.StatusOK, OverrideBody{Override: &j})
 }
 
-func (h *Handler) deleteOverride(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.editor(w, r)
-	if !ok {
-		return
-	}
-	err := h.cfg.Schedule.ClearOverride(r.Context(), user)
+func (h *Handler) deleteOverride(w http.ResponseWriter, r *http.Request, a apiauth.Actor) {
+	err := h.cfg.Schedule.ClearOverride(r.Context(), a.User)
 	if errors.Is(err, schedule.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "", "no override is in force")
+		api.Error(w, http.StatusNotFound, "", "no override is in force")
 		return
 	}
 	if err != nil {
@@ -196,10 +178,7 @@ func (h *Handler) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (h *Handler) overrideHistory(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
+func (h *Handler) overrideHistory(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
 	list, err := h.cfg.Schedule.History(r.Context(), 50)
 	if err != nil {
 		h.writeErr(w, err)
@@ -209,7 +188,7 @@ func (h *Handler) overrideHistory(w http.ResponseWriter, r *http.Request) {
 	for _, o := range list {
 		out = append(out, overrideJSON(o))
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }
 
 // StateJSON is the schedule's decision at an instant.
@@ -223,21 +202,18 @@ type StateJSON struct {
 	Override  *OverrideJSON `json:"override"` // the switch in force now, if any
 }
 
-func (h *Handler) scheduleState(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.reader(w, r); !ok {
-		return
-	}
-	at, ok := h.instant(w, r, "at")
+func (h *Handler) scheduleState(w http.ResponseWriter, r *http.Request, _ apiauth.Actor) {
+	at, ok := api.Instant(w, r, "at", h.cfg.Now())
 	if !ok {
 		return
 	}
 	sch := h.cfg.Schedule.Schedule()
 	at = at.In(sch.Location())
 	d := sch.State(at)
-	out := StateJSON{At: at, State: string(d.State), Rule: d.Rule, Next: timePtr(d.Next), NextState: string(d.NextState),
+	out := StateJSON{At: at, State: string(d.State), Rule: d.Rule, Next: api.TimePtr(d.Next), NextState: string(d.NextState),
 		Override: h.currentOverride()}
 	if open, ok := sch.NextOpen(at); ok {
 		out.NextOpen = &open
 	}
-	writeJSON(w, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 }

@@ -1,4 +1,4 @@
-package httpapi
+package api
 
 import (
 	"encoding/json"
@@ -11,41 +11,42 @@ import (
 	"time"
 )
 
-// openAPI builds the OpenAPI 3 document from the route table and the JSON
-// types' struct tags, so the document cannot drift from the code.
-func (h *Handler) openAPI() ([]byte, error) {
-	g := &schemaGen{components: map[string]any{}}
+// openAPI builds the OpenAPI 3 document from the routes and the JSON types'
+// struct tags (json, oa:"required", enum, format), so the document cannot
+// drift from the code.
+func openAPI(routes []Route) ([]byte, error) {
+	g := &schemaGen{components: map[string]any{}, types: map[string]reflect.Type{}}
 	g.schema(reflect.TypeOf(ErrorBody{}))
 	paths := map[string]map[string]any{}
-	for _, rt := range h.routes {
-		var roles []string
-		for _, r := range rt.roles() {
-			roles = append(roles, string(r))
-		}
+	for _, rt := range routes {
 		op := map[string]any{
 			"operationId": operationID(rt),
-			"summary":     rt.summary,
-			"description": "Roles: " + strings.Join(roles, ", ") + ".",
+			"summary":     rt.Summary,
+			"description": "Roles: " + roleNames(rt.Roles) + ".",
 			"responses":   g.responses(rt),
 		}
 		if params := parameters(rt); len(params) > 0 {
 			op["parameters"] = params
 		}
-		if rt.request != nil {
+		if rt.Request != nil {
 			op["requestBody"] = map[string]any{"required": true,
-				"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.request))}}}
+				"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Request))}}}
 		}
-		if paths[rt.path] == nil {
-			paths[rt.path] = map[string]any{}
+		if paths[rt.Path] == nil {
+			paths[rt.Path] = map[string]any{}
 		}
-		paths[rt.path][strings.ToLower(rt.method)] = op
+		paths[rt.Path][strings.ToLower(rt.Method)] = op
+	}
+	if g.err != nil {
+		return nil, g.err
 	}
 	doc := map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{
-			"title":   "Hotline appeals API (звернення)",
+			"title":   "Hotline API",
 			"version": "1",
-			"description": "Appeal cards of the Slobozhanske community's contact centre. Every request needs " +
+			"description": "The Slobozhanske community's contact centre: appeal cards (звернення), the operator queue, " +
+				"the duty roster and after-hours escalations, the working-hours schedule. Every request needs " +
 				"`Authorization: Bearer <token>`; executors see only their organisation's cards. Errors are " +
 				"`{\"error\": {\"code\", \"message\", \"field\"}}`; a stale `version` is a 409.",
 		},
@@ -65,59 +66,63 @@ func (h *Handler) openAPI() ([]byte, error) {
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-func operationID(rt route) string {
-	s := strings.ToLower(rt.method) + "_" + strings.NewReplacer("/api/v1/", "", "/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(rt.path)
+func operationID(rt Route) string {
+	s := strings.ToLower(rt.Method) + "_" + strings.NewReplacer("/api/v1/", "", "/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(rt.Path)
 	return strings.TrimSuffix(s, "_")
 }
 
-func parameters(rt route) []any {
+func parameters(rt Route) []any {
 	var out []any
-	for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
+	for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
 		out = append(out, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
-	for _, q := range rt.query {
-		s := map[string]any{"type": q.typ}
-		if q.format != "" {
-			s["format"] = q.format
+	for _, q := range rt.Query {
+		s := map[string]any{"type": q.Type}
+		if q.Format != "" {
+			s["format"] = q.Format
 		}
-		out = append(out, map[string]any{"name": q.name, "in": "query", "required": false, "description": q.doc, "schema": s})
+		out = append(out, map[string]any{"name": q.Name, "in": "query", "required": false, "description": q.Doc, "schema": s})
 	}
 	return out
 }
 
-func (g *schemaGen) responses(rt route) map[string]any {
-	errRef := map[string]any{"content": map[string]any{"application/json": map[string]any{
-		"schema": map[string]any{"$ref": "#/components/schemas/ErrorBody"}}}}
-	withDesc := func(d string) map[string]any {
-		m := map[string]any{"description": d}
-		for k, v := range errRef {
-			m[k] = v
+func (g *schemaGen) responses(rt Route) map[string]any {
+	errorAnswer := func(d string) map[string]any {
+		return map[string]any{"description": d, "content": map[string]any{"application/json": map[string]any{
+			"schema": map[string]any{"$ref": "#/components/schemas/ErrorBody"}}}}
+	}
+	success := map[string]any{"description": http.StatusText(rt.Status)}
+	switch ct := rt.ContentType; {
+	case rt.Response != nil:
+		if ct == "" {
+			ct = "application/json"
 		}
-		return m
+		success["content"] = map[string]any{ct: map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}
+	case ct != "":
+		success["content"] = map[string]any{ct: map[string]any{"schema": map[string]any{"type": "string"}}}
 	}
 	out := map[string]any{
-		strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status),
-			"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.response))}}},
-		"400": withDesc("Bad input; error.field names it"),
-		"401": withDesc("No or unknown bearer token"),
-		"403": withDesc("The role may not do this"),
-		"404": withDesc("No such appeal (or not the executor's)"),
-		"500": withDesc("Internal error"),
+		strconv.Itoa(rt.Status): success,
+		"400":                   errorAnswer("Bad input; error.field names it"),
+		"401":                   errorAnswer("No or unknown bearer token"),
+		"403":                   errorAnswer("The role may not do this"),
+		"404":                   errorAnswer("No such resource"),
+		"500":                   errorAnswer("Internal error"),
 	}
-	if rt.request != nil {
-		out["409"] = withDesc("Stale version, or not possible in the appeal's status")
-		out["413"] = withDesc("Body too large")
+	if rt.Request != nil {
+		out["413"] = errorAnswer("Body too large")
 	}
-	if rt.path == "/api/v1/calls/{call_id}/read-back" {
-		out["502"] = withDesc("Telephony could not read the number")
-		out["503"] = withDesc("No telephony connected")
+	for status, d := range rt.Errors {
+		out[strconv.Itoa(status)] = errorAnswer(d)
 	}
 	return out
 }
 
-// schemaGen turns Go types into JSON Schemas, structs into components.
+// schemaGen turns Go types into JSON Schemas, named structs into components.
 type schemaGen struct {
 	components map[string]any
+	types      map[string]reflect.Type // which type a component's name stands for
+	err        error
 }
 
 var timeType = reflect.TypeOf(time.Time{})
@@ -134,9 +139,9 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string"}
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
-	case reflect.Int, reflect.Int32:
+	case reflect.Int, reflect.Int32, reflect.Uint32:
 		return map[string]any{"type": "integer"}
-	case reflect.Int64:
+	case reflect.Int64, reflect.Uint64:
 		return map[string]any{"type": "integer", "format": "int64"}
 	case reflect.Float64:
 		return map[string]any{"type": "number"}
@@ -148,7 +153,15 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		}
 		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
 	case reflect.Struct:
-		if _, done := g.components[t.Name()]; !done {
+		if t.Name() == "" { // an anonymous struct is described in place
+			return g.object(t)
+		}
+		if other, done := g.types[t.Name()]; done {
+			if other != t && g.err == nil {
+				g.err = fmt.Errorf("build OpenAPI document: two types are named %s (%s and %s); rename one", t.Name(), other.PkgPath(), t.PkgPath())
+			}
+		} else {
+			g.types[t.Name()] = t
 			g.components[t.Name()] = map[string]any{} // a placeholder stops recursion
 			g.components[t.Name()] = g.object(t)
 		}

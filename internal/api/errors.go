@@ -1,0 +1,58 @@
+package api
+
+import "net/http"
+
+// ErrorBody is every error answer of every API:
+//
+//	{"error": {"code": "validation", "message": "…", "field": "reason"}}
+//
+// so a supervisors' tool reads every error the same way.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error" oa:"required"`
+}
+
+// ErrorDetail says what went wrong and, for bad input, which field ("" when
+// no single field is at fault: a malformed or oversized body, a missing
+// token). Code is Code(status) unless an API names a more precise one
+// (the appeals' version_conflict, invalid_transition, …).
+type ErrorDetail struct {
+	Code    string `json:"code" oa:"required" enum:"validation,unauthorized,forbidden,not_found,conflict,version_conflict,invalid_transition,invalid_state,call_not_linked,too_large,unavailable,read_back_failed,internal,error"`
+	Message string `json:"message" oa:"required"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Code is the error code of an HTTP status.
+func Code(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "validation"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusConflict:
+		return "conflict"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	}
+	if status >= 500 {
+		return "internal"
+	}
+	return "error"
+}
+
+// Error answers with status, its code (Code) and a message naming field.
+func Error(w http.ResponseWriter, status int, field, message string) {
+	ErrorCode(w, status, Code(status), field, message)
+}
+
+// ErrorCode answers with status and an explicit code, for the errors a
+// client must tell apart within one status (a stale version and a
+// forbidden transition are both 409s).
+func ErrorCode(w http.ResponseWriter, status int, code, field, message string) {
+	WriteJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: message, Field: field}})
+}
