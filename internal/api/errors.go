@@ -1,6 +1,13 @@
 package api
 
-import "net/http"
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
+)
 
 // ErrorBody is every error answer of every API:
 //
@@ -55,4 +62,21 @@ func Error(w http.ResponseWriter, status int, field, message string) {
 // forbidden transition are both 409s).
 func ErrorCode(w http.ResponseWriter, status int, code, field, message string) {
 	WriteJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: message, Field: field}})
+}
+
+// Fail answers an error the API did not map to a status of its own: a
+// *fielderr.Error (any domain's bad input) is a 400 naming its field; a
+// client that went away gets nothing, since nobody reads the answer; the
+// rest is logged under what (the API's name) and answered with a 500 that
+// tells the client nothing of the internals.
+func Fail(w http.ResponseWriter, log *slog.Logger, what string, err error) {
+	if fe, ok := fielderr.As(err); ok {
+		Error(w, http.StatusBadRequest, fe.Field, fe.Error())
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	log.Error(what, "err", err)
+	Error(w, http.StatusInternalServerError, "", "internal error")
 }

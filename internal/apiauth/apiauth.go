@@ -26,8 +26,15 @@ const (
 	RoleAdmin      Role = "admin"      // everything
 )
 
-// Roles are every role, in the order documents list them.
-var Roles = []Role{RoleOperator, RoleExecutor, RoleSupervisor, RoleAdmin}
+// Sets of roles the APIs let in.
+var (
+	// Roles are every role, in the order documents list them.
+	Roles = []Role{RoleOperator, RoleExecutor, RoleSupervisor, RoleAdmin}
+	// Staff are the contact centre's own people: not executors.
+	Staff = []Role{RoleOperator, RoleSupervisor, RoleAdmin}
+	// Supervisors are those who change queues, the roster and the schedule.
+	Supervisors = []Role{RoleSupervisor, RoleAdmin}
+)
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

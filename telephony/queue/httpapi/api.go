@@ -82,10 +82,7 @@ func New(ctx context.Context, cfg Config) (*Handler, error) {
 }
 
 // Who may call a route; an operator's own routes also check the id (self).
-var (
-	supervisors  = []apiauth.Role{apiauth.RoleSupervisor, apiauth.RoleAdmin}
-	operatorsToo = []apiauth.Role{apiauth.RoleOperator, apiauth.RoleSupervisor, apiauth.RoleAdmin}
-)
+var supervisors, operatorsToo = apiauth.Supervisors, apiauth.Staff
 
 // self lets through supervisors, admins and the operator whose id is in the
 // path; it answers 403 to another operator.
@@ -100,10 +97,7 @@ func self(w http.ResponseWriter, r *http.Request, a apiauth.Actor) (string, bool
 
 // writeErr maps domain and store errors to statuses.
 func (h *Handler) writeErr(w http.ResponseWriter, err error) {
-	var fe *queue.FieldError
 	switch {
-	case errors.As(err, &fe):
-		api.Error(w, http.StatusBadRequest, fe.Field, fe.Error())
 	case errors.Is(err, queue.ErrOperatorExists):
 		api.Error(w, http.StatusConflict, "id", err.Error())
 	case errors.Is(err, queue.ErrEndpointTaken):
@@ -112,10 +106,7 @@ func (h *Handler) writeErr(w http.ResponseWriter, err error) {
 		api.Error(w, http.StatusNotFound, "", err.Error())
 	case errors.Is(err, queue.ErrOperatorBusy), errors.Is(err, queue.ErrNotLoggedIn), errors.Is(err, queue.ErrDuplicate):
 		api.Error(w, http.StatusConflict, "", err.Error())
-	case errors.Is(err, context.Canceled):
-		// The client went away; nobody reads the answer.
 	default:
-		h.log.Error("queue API", "err", err)
-		api.Error(w, http.StatusInternalServerError, "", "internal error")
+		api.Fail(w, h.log, "queue API", err)
 	}
 }

@@ -12,7 +12,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -51,27 +50,18 @@ func New(cfg Config) (*Handler, error) {
 	return &Handler{cfg: cfg, log: cfg.Log}, nil
 }
 
-// Who may call a route.
-var (
-	readers = []apiauth.Role{apiauth.RoleOperator, apiauth.RoleSupervisor, apiauth.RoleAdmin}
-	editors = []apiauth.Role{apiauth.RoleSupervisor, apiauth.RoleAdmin}
-)
+// Who may call a route: the staff read, supervisors change.
+var readers, editors = apiauth.Staff, apiauth.Supervisors
 
 // writeErr maps domain and store errors to statuses.
 func (h *Handler) writeErr(w http.ResponseWriter, err error) {
-	var fe *schedule.FieldError
 	switch {
-	case errors.As(err, &fe):
-		api.Error(w, http.StatusBadRequest, fe.Field, fe.Error())
 	case errors.Is(err, schedule.ErrNotFound):
 		api.Error(w, http.StatusNotFound, "", err.Error())
 	case errors.Is(err, schedule.ErrNotLoaded):
 		w.Header().Set("Retry-After", "5")
 		api.Error(w, http.StatusServiceUnavailable, "", err.Error())
-	case errors.Is(err, context.Canceled):
-		// The client went away; nobody reads the answer.
 	default:
-		h.log.Error("schedule API", "err", err)
-		api.Error(w, http.StatusInternalServerError, "", "internal error")
+		api.Fail(w, h.log, "schedule API", err)
 	}
 }
