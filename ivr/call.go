@@ -76,7 +76,7 @@ type Recording struct {
 
 // Step is one entry of a call's journey through the menu.
 type Step struct {
-	Kind   string            // node, key, invalid, timeout, exhausted, action, prompt, status_lookup, recording, …
+	Kind   StepKind          // node, key, invalid, timeout, exhausted, action, prompt, status_lookup, recording, …
 	Node   string            // menu node it happened in
 	Key    string            // key(s) pressed, if any
 	Detail map[string]string // anything else worth keeping
@@ -84,7 +84,7 @@ type Step struct {
 
 // Outcome is how a call ended as far as the menu is concerned.
 type Outcome struct {
-	Kind         string // hung_up_in_menu, queued, answered_by_operator, abandoned_in_queue, sos_escalated, sos_queued, message_left, status_given, info_given, ended_by_menu
+	Kind         OutcomeKind // hung_up_in_menu, queued, answered_by_operator, abandoned_in_queue, sos_escalated, sos_queued, message_left, status_given, info_given, ended_by_menu
 	AppealNumber string
 	Recording    string
 }

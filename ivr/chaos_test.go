@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-var knownOutcomes = map[string]bool{
+var knownOutcomes = map[OutcomeKind]bool{
 	OutcomeHungUpInMenu: true, OutcomeQueued: true, OutcomeAnsweredByOperator: true, OutcomeAbandonedInQueue: true,
 	OutcomeSOSQueued: true, OutcomeSOSEscalated: true, OutcomeSOSNotEscalated: true, OutcomeMessageLeft: true,
 	OutcomeMessageNotSaved: true, OutcomeStatusGiven: true, OutcomeInfoGiven: true, OutcomeEndedByMenu: true,
@@ -59,7 +59,7 @@ func chaosCall(t testing.TB, data []byte) *world {
 	if fail&8 != 0 {
 		w.flow.Hold = &fakeHold{connected: fail&16 != 0}
 	}
-	kinds := []string{QueueAnswered, QueueAbandoned, QueueMessage, QueueOverflow, QueueClosed, QueueMenu, "strange"}
+	kinds := []QueueResultKind{QueueAnswered, QueueAbandoned, QueueMessage, QueueOverflow, QueueClosed, QueueMenu, "strange"}
 	for i := 0; i < 4; i++ {
 		w.queues.results = append(w.queues.results, QueueResult{Kind: kinds[int(fail>>5+byte(i))%len(kinds)]})
 	}

@@ -274,7 +274,7 @@ func (f *fakeCall) count(id string) int {
 	return n
 }
 
-func (f *fakeCall) stepsOf(kind string) []Step {
+func (f *fakeCall) stepsOf(kind StepKind) []Step {
 	var out []Step
 	for _, s := range f.steps {
 		if s.Kind == kind {

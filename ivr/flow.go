@@ -328,7 +328,7 @@ type run struct {
 	faults     int // Call errors (not hangups) in a row
 	recordings int
 	outcomeSet bool
-	outcome    string // the kind last set
+	outcome    OutcomeKind // the kind last set
 }
 
 // maxStack bounds the back stack (goto loops would otherwise grow it).
@@ -591,8 +591,8 @@ func (r *run) setOutcome(o Outcome) {
 // setSoftOutcome sets info_given or status_given: what the call got from the
 // menu if the caller hangs up now. It never replaces a handoff's outcome,
 // and info_given never replaces status_given.
-func (r *run) setSoftOutcome(kind string) {
-	rank := map[string]int{"": 0, OutcomeInfoGiven: 1, OutcomeStatusGiven: 2}
+func (r *run) setSoftOutcome(kind OutcomeKind) {
+	rank := map[OutcomeKind]int{"": 0, OutcomeInfoGiven: 1, OutcomeStatusGiven: 2}
 	have, soft := rank[r.outcome]
 	if soft && rank[kind] > have {
 		r.setOutcome(Outcome{Kind: kind})

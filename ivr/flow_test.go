@@ -208,8 +208,8 @@ func TestAGotoLoopBoundsTheBackStack(t *testing.T) {
 }
 
 func TestTheQueueSendsTheCallerToLeaveAMessage(t *testing.T) {
-	for _, kind := range []string{QueueMessage, QueueOverflow, QueueClosed} {
-		t.Run(kind, func(t *testing.T) {
+	for _, kind := range []QueueResultKind{QueueMessage, QueueOverflow, QueueClosed} {
+		t.Run(string(kind), func(t *testing.T) {
 			w := newWorld(t, whenAsked().press("2"))
 			w.queues.results = []QueueResult{{Kind: kind}}
 			w.run("main", open)
@@ -318,11 +318,11 @@ func TestSilenceDuringTheLunchBreakLeadsToAMessage(t *testing.T) {
 
 func TestEveryStepIsNoted(t *testing.T) {
 	w := newWorld(t, whenAsked().press("7"), whenAsked().press("0")).run("main", open)
-	var kinds []string
+	var kinds []StepKind
 	for _, s := range w.call.steps {
 		kinds = append(kinds, s.Kind)
 	}
-	want := []string{StepNode, StepInvalid, StepKey, StepAction, StepQueueResult}
+	want := []StepKind{StepNode, StepInvalid, StepKey, StepAction, StepQueueResult}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("steps = %v, want %v", kinds, want)
 	}

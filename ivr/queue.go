@@ -17,7 +17,7 @@ func (r *run) queue(ctx context.Context, n *Node, queue string, priority Priorit
 	// caller back (message, overflow, closed, an error: see below), a hangup
 	// from here on must not turn the call into hung_up_in_menu.
 	r.outcomeSet, r.outcome = true, OutcomeQueued
-	detail := map[string]string{"queue": queue, "result": res.Kind}
+	detail := map[string]string{"queue": queue, "result": string(res.Kind)}
 	if res.Operator != "" {
 		detail["operator"] = res.Operator
 	}

@@ -16,18 +16,21 @@ const (
 
 // QueueResult is how a caller left a queue.
 type QueueResult struct {
-	Kind     string // answered (talked to an operator), abandoned, message (chose to leave a message), overflow (max wait or queue full), closed (no operator can take calls), menu (an operator sent the caller back to the menu)
+	Kind     QueueResultKind // answered (talked to an operator), abandoned, message (chose to leave a message), overflow (max wait or queue full), closed (no operator can take calls), menu (an operator sent the caller back to the menu)
 	Operator string
 }
 
+// QueueResultKind is how a caller left a queue (QueueResult.Kind).
+type QueueResultKind string
+
 // QueueResult kinds.
 const (
-	QueueAnswered  = "answered"
-	QueueAbandoned = "abandoned"
-	QueueMessage   = "message"
-	QueueOverflow  = "overflow"
-	QueueClosed    = "closed"
-	QueueMenu      = "menu"
+	QueueAnswered  QueueResultKind = "answered"
+	QueueAbandoned                 = "abandoned"
+	QueueMessage                   = "message"
+	QueueOverflow                  = "overflow"
+	QueueClosed                    = "closed"
+	QueueMenu                      = "menu"
 )
 
 // Queues hands a caller to an operator queue.

@@ -57,8 +57,8 @@ func TestSOSDuringTheLunchBreakIsEscalated(t *testing.T) {
 }
 
 func TestAnSOSTheQueueCannotTakeIsEscalatedNotLeftAsAMessage(t *testing.T) {
-	for _, kind := range []string{QueueOverflow, QueueClosed, QueueMessage} {
-		t.Run(kind, func(t *testing.T) {
+	for _, kind := range []QueueResultKind{QueueOverflow, QueueClosed, QueueMessage} {
+		t.Run(string(kind), func(t *testing.T) {
 			w := newWorld(t, whenAsked().press("1"))
 			w.queues.results = []QueueResult{{Kind: kind}}
 			w.run("main", open)

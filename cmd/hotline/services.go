@@ -81,6 +81,13 @@ type services struct {
 // schedule rather than kept waiting.
 const stateWait = 10 * time.Second
 
+// Steps the router notes before the menu takes the call.
+const (
+	stepStateNotLoaded ivr.StepKind = "state_not_loaded" // routed by the config: the stored state was not loaded in time; Detail: waited
+	stepRoute          ivr.StepKind = "route"            // the entry node by working hours; Detail: state, rule
+	stepTakenOver      ivr.StepKind = "taken_over"       // a call a previous controller left goes on here; Detail: outcome or queue
+)
+
 func newServices(cfg *config.Config, d *domain, pool *store.Pool, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*services, error) {
 	if now == nil {
 		now = time.Now
@@ -237,7 +244,7 @@ func (s *services) waitForState(ctx context.Context, call *ari.Call) bool {
 		return false
 	case <-t.C:
 		call.Log().Warn("the stored schedule, roster and operators are not loaded yet; routing by the config", "waited", stateWait)
-		call.Note(ivr.Step{Kind: "state_not_loaded", Detail: map[string]string{"waited": stateWait.String()}})
+		call.Note(ivr.Step{Kind: stepStateNotLoaded, Detail: map[string]string{"waited": stateWait.String()}})
 		return true
 	}
 }
@@ -246,7 +253,7 @@ func (s *services) waitForState(ctx context.Context, call *ari.Call) bool {
 func (s *services) route(call *ari.Call) (string, ivr.ScheduleState) {
 	decision, state := s.scheduleState()
 	start := s.routeFor(decision.State)
-	call.Note(ivr.Step{Kind: "route", Node: start, Detail: map[string]string{"state": string(decision.State), "rule": decision.Rule}})
+	call.Note(ivr.Step{Kind: stepRoute, Node: start, Detail: map[string]string{"state": string(decision.State), "rule": decision.Rule}})
 	return start, state
 }
 
@@ -264,16 +271,16 @@ func (s *services) scheduleState() (schedule.Decision, ivr.ScheduleState) {
 // or talking to an operator. False when the record says too little (the
 // call never reached the menu): it is then routed as a new call.
 func (s *services) resume(ctx context.Context, call *ari.Call, past *callrecord.PastCall) bool {
-	if past.Outcome == ivr.OutcomeSOSEscalated {
+	if ivr.OutcomeKind(past.Outcome) == ivr.OutcomeSOSEscalated {
 		// The card is open and the escalation engine goes on by itself
 		// (its state is stored): the caller has heard their number.
-		call.Note(ivr.Step{Kind: "taken_over", Detail: map[string]string{"outcome": past.Outcome}})
+		call.Note(ivr.Step{Kind: stepTakenOver, Detail: map[string]string{"outcome": past.Outcome}})
 		_ = call.Play(ctx, false, ivr.Prompt("goodbye"))
 		return true
 	}
 	steps := make([]ivr.Step, len(past.Steps))
 	for i, st := range past.Steps {
-		steps[i] = ivr.Step{Kind: st.Kind, Node: st.Node, Detail: st.Detail}
+		steps[i] = ivr.Step{Kind: ivr.StepKind(st.Kind), Node: st.Node, Detail: st.Detail}
 	}
 	at := ivr.ResumptionFrom(steps)
 	if s.queueCalls != nil {
@@ -287,7 +294,7 @@ func (s *services) resume(ctx context.Context, call *ari.Call, past *callrecord.
 		return false
 	}
 	_, state := s.scheduleState()
-	call.Note(ivr.Step{Kind: "taken_over", Node: at.Node, Detail: map[string]string{"queue": at.Queue}})
+	call.Note(ivr.Step{Kind: stepTakenOver, Node: at.Node, Detail: map[string]string{"queue": at.Queue}})
 	call.Log().Info("continuing a call taken over", "node", at.Node, "queue", at.Queue)
 	if err := s.flow.Resume(ctx, call, at, state); err != nil {
 		call.Log().Error("menu ended with an error", "err", err)

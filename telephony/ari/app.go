@@ -43,12 +43,13 @@ type Config struct {
 // Outcomes the app sets itself when it, not the caller or the menu, ends a
 // call that is still on the line.
 const (
-	OutcomeEndedByShutdown = "ended_by_shutdown"  // the shutdown grace was over (handed to calls.fallback_context when set)
-	OutcomeMaxDuration     = "ended_max_duration" // calls.max_call_duration reached
+	OutcomeEndedByShutdown     ivr.OutcomeKind = "ended_by_shutdown"     // the shutdown grace was over (handed to calls.fallback_context when set)
+	OutcomeMaxDuration         ivr.OutcomeKind = "ended_max_duration"    // calls.max_call_duration reached
+	OutcomeRefusedShuttingDown ivr.OutcomeKind = "refused_shutting_down" // arrived while the server stopped
 
 	// StepEndedByApp is noted on such a call, whatever its outcome; Detail:
 	// by (shutdown, max_call_duration), continued_to (the fallback context).
-	StepEndedByApp = "ended_by_app"
+	StepEndedByApp ivr.StepKind = "ended_by_app"
 )
 
 // Handler runs one resident's call; when it returns, the app ends the call.
@@ -373,7 +374,7 @@ func (a *App) isDraining() bool {
 // refuse handles a call that arrives while shutting down: it is handed to
 // the fallback context, or told the line is busy and hung up.
 func (a *App) refuse(ctx context.Context, c *Call) {
-	c.SetOutcome(ivr.Outcome{Kind: "refused_shutting_down"})
+	c.SetOutcome(ivr.Outcome{Kind: OutcomeRefusedShuttingDown})
 	if a.cfg.FallbackContext != "" {
 		if err := a.rest.continueInDialplan(ctx, c.channelID, a.cfg.FallbackContext); err == nil {
 			c.left, c.continued = true, true // StasisEnd follows; the channel is the dialplan's now
@@ -454,7 +455,7 @@ type unownedChannel struct {
 // inspectUnowned reads a channel found in the app without an owner; false
 // when it is gone (or could not be read: then it is hung up).
 func (a *App) inspectUnowned(ctx context.Context, id string) (unownedChannel, bool) {
-	data, appName, appData, err := a.rest.channelInApp(ctx, id)
+	u, err := a.rest.channelInApp(ctx, id)
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
 			a.log.Error("re-adopt: cannot read channel; hanging it up", "channel", id, "err", err)
@@ -463,7 +464,7 @@ func (a *App) inspectUnowned(ctx context.Context, id string) (unownedChannel, bo
 		}
 		return unownedChannel{}, false
 	}
-	return unownedChannel{data: data, appName: appName, appData: appData}, true
+	return u, true
 }
 
 func (a *App) adoptUnowned(ctx context.Context, u unownedChannel) {

@@ -63,7 +63,7 @@ func (c *Call) continueRecord(past *callrecord.PastCall) {
 	c.log = c.app.log.With("call", past.ID, "channel", c.channelID, "taken_over", true)
 	c.seq = past.LastSeq
 	c.answeredAt = past.AnsweredAt
-	c.outcome = ivr.Outcome{Kind: past.Outcome, AppealNumber: past.AppealNumber, Recording: past.Recording}
+	c.outcome = ivr.Outcome{Kind: ivr.OutcomeKind(past.Outcome), AppealNumber: past.AppealNumber, Recording: past.Recording}
 }
 
 // Outcome is the outcome set so far.
@@ -83,7 +83,7 @@ func (c *Call) Answer(ctx context.Context) error {
 // Note implements ivr.Call: the step goes to the call record.
 func (c *Call) Note(step ivr.Step) {
 	c.seq++
-	if step.Kind == "key" {
+	if step.Kind == ivr.StepKey {
 		c.app.metrics.menuKeys.WithLabelValues(step.Node).Inc()
 	}
 	detail := step.Detail
@@ -94,13 +94,13 @@ func (c *Call) Note(step ivr.Step) {
 		}
 		detail["key"] = step.Key
 	}
-	c.app.records.Event(c.id, c.seq, time.Now(), step.Kind, step.Node, detail)
+	c.app.records.Event(c.id, c.seq, time.Now(), string(step.Kind), step.Node, detail)
 }
 
 // SetOutcome implements ivr.Call.
 func (c *Call) SetOutcome(o ivr.Outcome) {
 	c.outcome = o
-	c.app.records.Outcome(c.id, o.Kind, o.AppealNumber, o.Recording)
+	c.app.records.Outcome(c.id, string(o.Kind), o.AppealNumber, o.Recording)
 }
 
 // end takes the channel out of the app and writes the end of the record.
@@ -108,11 +108,11 @@ func (c *Call) SetOutcome(o ivr.Outcome) {
 func (c *Call) end(fallbackContext string) {
 	c.leave(fallbackContext)
 	if c.outcome.Kind == "" {
-		c.outcome.Kind = "hung_up_in_menu"
+		c.outcome.Kind = ivr.OutcomeHungUpInMenu
 	}
 	c.app.records.Ended(c.id, callrecord.End{
-		At: time.Now(), Outcome: c.outcome.Kind, AppealNumber: c.outcome.AppealNumber,
+		At: time.Now(), Outcome: string(c.outcome.Kind), AppealNumber: c.outcome.AppealNumber,
 		Recording: c.outcome.Recording, Cause: c.cause, CauseText: c.causeText,
 	})
-	c.app.metrics.callsEnded.WithLabelValues(c.outcome.Kind).Inc()
+	c.app.metrics.callsEnded.WithLabelValues(string(c.outcome.Kind)).Inc()
 }

@@ -144,31 +144,31 @@ func (r *rest) channel(ctx context.Context, channelID string) (*ariclient.Channe
 
 // channelInApp returns a channel's current data and the dialplan
 // application it is executing with that application's data, e.g. "Stasis"
-// and "hotline,feature,login". ari/v5's model of the channel lacks
+// and "hotline,feature,login" (as an unownedChannel: it is read for those). ari/v5's model of the channel lacks
 // dialplan.app_name and app_data, so this GET is decoded here.
-func (r *rest) channelInApp(ctx context.Context, channelID string) (*ariclient.ChannelData, string, string, error) {
+func (r *rest) channelInApp(ctx context.Context, channelID string) (unownedChannel, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	what := "get channel " + channelID
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(r.opts.URL, "/")+"/channels/"+url.PathEscape(channelID), nil)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("%s: %w", what, err)
+		return unownedChannel{}, fmt.Errorf("%s: %w", what, err)
 	}
 	req.SetBasicAuth(r.opts.Username, r.opts.Password)
 	resp, err := r.http.Do(req)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("%s: %w", what, err)
+		return unownedChannel{}, fmt.Errorf("%s: %w", what, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, "", "", fmt.Errorf("%s: %w", what, err)
+		return unownedChannel{}, fmt.Errorf("%s: %w", what, err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, "", "", fmt.Errorf("%s: %w", what, ErrNotFound)
+		return unownedChannel{}, fmt.Errorf("%s: %w", what, ErrNotFound)
 	case resp.StatusCode != http.StatusOK:
-		return nil, "", "", fmt.Errorf("%s: %s: %s", what, resp.Status, bytes.TrimSpace(body))
+		return unownedChannel{}, fmt.Errorf("%s: %s: %s", what, resp.Status, bytes.TrimSpace(body))
 	}
 	var data ariclient.ChannelData
 	var extra struct {
@@ -178,12 +178,12 @@ func (r *rest) channelInApp(ctx context.Context, channelID string) (*ariclient.C
 		} `json:"dialplan"`
 	}
 	if err := json.Unmarshal(body, &data); err != nil {
-		return nil, "", "", fmt.Errorf("%s: decode: %w", what, err)
+		return unownedChannel{}, fmt.Errorf("%s: decode: %w", what, err)
 	}
 	if err := json.Unmarshal(body, &extra); err != nil {
-		return nil, "", "", fmt.Errorf("%s: decode: %w", what, err)
+		return unownedChannel{}, fmt.Errorf("%s: decode: %w", what, err)
 	}
-	return &data, extra.Dialplan.AppName, extra.Dialplan.AppData, nil
+	return unownedChannel{data: &data, appName: extra.Dialplan.AppName, appData: extra.Dialplan.AppData}, nil
 }
 
 // stasisArgs are the arguments a channel running Stasis(app,arg1,…) was

@@ -559,13 +559,13 @@ func TestATransferIsHandedToTheCallsOwner(t *testing.T) {
 	h.loginAll("a")
 	w := h.join("operators", 0)
 	h.answer(w, "a")
-	if err := h.d.Transfer(w.CallID(), Target{Kind: "queue", Queue: "nope"}, "sup"); err == nil {
+	if err := h.d.Transfer(w.CallID(), Target{Kind: TargetQueue, Queue: "nope"}, "sup"); err == nil {
 		t.Fatal("transfer to a missing queue accepted")
 	}
-	if err := h.d.Transfer("unknown", Target{Kind: "menu"}, "sup"); !errors.Is(err, ErrCallNotFound) {
+	if err := h.d.Transfer("unknown", Target{Kind: TargetMenu}, "sup"); !errors.Is(err, ErrCallNotFound) {
 		t.Fatalf("transfer of an unknown call: %v", err)
 	}
-	if err := h.d.Transfer(w.CallID(), Target{Kind: "queue", Queue: "appeals"}, "a"); err != nil {
+	if err := h.d.Transfer(w.CallID(), Target{Kind: TargetQueue, Queue: "appeals"}, "a"); err != nil {
 		t.Fatal(err)
 	}
 	ev := w.TakeEvents()

@@ -227,22 +227,31 @@ const (
 	OutcomeError       Outcome = "error"
 )
 
+// TargetKind is where a transfer sends a call: back to the voice menu or
+// to a queue.
+type TargetKind string
+
+const (
+	TargetMenu  TargetKind = "menu"
+	TargetQueue TargetKind = "queue"
+)
+
 // Target is where a call is transferred to.
 type Target struct {
-	Kind  string // "menu" or "queue"
-	Queue string // for Kind "queue"
+	Kind  TargetKind
+	Queue string // for TargetQueue
 }
 
 // ParseTarget checks a transfer target.
 func ParseTarget(kind, queue string) (Target, error) {
-	switch strings.TrimSpace(kind) {
-	case "menu":
-		return Target{Kind: "menu"}, nil
-	case "queue":
+	switch TargetKind(strings.TrimSpace(kind)) {
+	case TargetMenu:
+		return Target{Kind: TargetMenu}, nil
+	case TargetQueue:
 		if queue == "" {
 			return Target{}, &FieldError{Field: "queue", Message: "required when transferring to a queue"}
 		}
-		return Target{Kind: "queue", Queue: queue}, nil
+		return Target{Kind: TargetQueue, Queue: queue}, nil
 	}
 	return Target{}, &FieldError{Field: "to", Value: kind, Message: "must be menu or queue"}
 }

@@ -536,7 +536,7 @@ func (d *Dispatcher) Transfer(callID string, to Target, by string) error {
 	if !ok {
 		return ErrCallNotFound
 	}
-	if to.Kind == "queue" {
+	if to.Kind == TargetQueue {
 		if _, ok := d.queues[to.Queue]; !ok {
 			return &FieldError{Field: "queue", Value: to.Queue, Message: "no such queue"}
 		}

@@ -161,16 +161,10 @@ func New(app Telephony, d *queue.Dispatcher, cfg Config, ratings Ratings, log *s
 // (wire it with App.OnEndpointState).
 func (s *Service) EndpointState(endpoint, state string) { s.d.EndpointState(endpoint, state) }
 
-// Result kinds beyond ivr.QueueResult's documented ones.
-const (
-	// ResultMenu: a person transferred the caller back to the voice menu.
-	ResultMenu = "menu"
-)
-
 // Join implements ivr.Queues: the caller waits in the queue, talks to an
 // operator, and Join returns when the call has left the queue. A transfer
 // to another queue is followed here; a transfer to the menu returns
-// QueueResult{Kind: "menu"}.
+// QueueResult{Kind: ivr.QueueMenu}.
 func (s *Service) Join(ctx context.Context, c ivr.Call, queueName string, priority ivr.Priority) (ivr.QueueResult, error) {
 	call, ok := c.(*ari.Call)
 	if !ok {
@@ -196,7 +190,7 @@ func (s *Service) HandleFeature(ctx context.Context, call *ari.Call, feature str
 	if err := call.Answer(ctx); err != nil {
 		return
 	}
-	call.SetOutcome(ivr.Outcome{Kind: "operator_feature"})
+	call.SetOutcome(ivr.Outcome{Kind: OutcomeOperatorFeature})
 	p := s.cfg.Prompts
 	prompt := p.Unknown
 	op, known := s.d.OperatorByEndpoint(call.Endpoint())
@@ -228,7 +222,7 @@ func (s *Service) HandleFeature(ctx context.Context, call *ari.Call, feature str
 	if err != nil {
 		detail["error"] = err.Error()
 	}
-	call.Note(ivr.Step{Kind: "operator_feature", Node: "feature", Detail: detail})
+	call.Note(ivr.Step{Kind: StepOperatorFeature, Node: "feature", Detail: detail})
 	s.log.Info("operator feature code", "feature", feature, "endpoint", call.Endpoint(), "operator", op.ID, "known", known, "err", err)
 	_ = call.Play(ctx, false, prompt)
 }
@@ -252,10 +246,10 @@ func callerID(name, number string) string {
 	return fmt.Sprintf(`"%s" <%s>`, clean.Replace(name), clean.Replace(number))
 }
 
-func note(call *ari.Call, queueName, event string, kv ...string) {
-	d := map[string]string{"event": event}
+func note(call *ari.Call, queueName string, event queueEvent, kv ...string) {
+	d := map[string]string{"event": string(event)}
 	for i := 0; i+1 < len(kv); i += 2 {
 		d[kv[i]] = kv[i+1]
 	}
-	call.Note(ivr.Step{Kind: "queue", Node: queueName, Detail: d})
+	call.Note(ivr.Step{Kind: StepQueue, Node: queueName, Detail: d})
 }

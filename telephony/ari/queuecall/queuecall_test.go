@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/telephony/ari/aritest"
 	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
 	"github.com/slobozhanske/hotline/telephony/queue"
@@ -449,15 +450,15 @@ func TestFiftyCallersAndFiveOperatorsOverARI(t *testing.T) {
 		numbers = append(numbers, n)
 		parties = append(parties, p)
 	}
-	count := map[string]int{}
+	count := map[ivr.QueueResultKind]int{}
 	for i, n := range numbers {
 		res := r.waitResult(ctx, n)
 		count[res.Kind]++
-		if res.Kind == "answered" {
+		if res.Kind == ivr.QueueAnswered {
 			parties[i].Hangup()
 		}
 	}
-	if count["answered"]+count["abandoned"] != 50 || count["answered"] < 40 {
+	if count[ivr.QueueAnswered]+count[ivr.QueueAbandoned] != 50 || count[ivr.QueueAnswered] < 40 {
 		t.Fatalf("results %v: every caller is answered or abandons", count)
 	}
 	r.noChannelsLeft(ctx)

@@ -38,6 +38,15 @@ type session struct {
 	readBacks int // appeal numbers read into conversations, for playback ids
 }
 
+// stayEnd is how a stay in a queue ended: what the menu hears (res), the
+// queue a transfer sends the caller on to (next, "" for none), and what the
+// dispatcher is told as the caller leaves (outcome).
+type stayEnd struct {
+	res     ivr.QueueResult
+	next    string
+	outcome queue.Outcome
+}
+
 type answeredLeg struct {
 	offer *queue.Offer
 	leg   *ari.Leg
@@ -58,11 +67,11 @@ func (s *Service) serve(ctx context.Context, call *ari.Call, name string, priori
 	w, err := s.d.Join(req)
 	switch {
 	case errors.Is(err, queue.ErrQueueFull):
-		note(call, name, "full")
-		return ivr.QueueResult{Kind: "overflow"}, "", nil
+		note(call, name, eventFull)
+		return ivr.QueueResult{Kind: ivr.QueueOverflow}, "", nil
 	case errors.Is(err, queue.ErrNoOperators):
-		note(call, name, "closed")
-		return ivr.QueueResult{Kind: "closed"}, "", nil
+		note(call, name, eventClosed)
+		return ivr.QueueResult{Kind: ivr.QueueClosed}, "", nil
 	case err != nil:
 		return ivr.QueueResult{}, "", fmt.Errorf("join queue %s: %w", name, err)
 	}
@@ -85,27 +94,28 @@ func (s *Service) serve(ctx context.Context, call *ari.Call, name string, priori
 	}()
 
 	call.ClearDigits() // the menu's keys are not answers to the queue
-	call.SetOutcome(ivr.Outcome{Kind: "queued"})
+	call.SetOutcome(ivr.Outcome{Kind: ivr.OutcomeQueued})
 	joined := []string{"priority", strconv.Itoa(req.Priority), "joined_at", start.UTC().Format(time.RFC3339Nano)}
 	if resumed {
 		joined = append(joined, "taken_over", "true")
 	}
-	note(call, name, "joined", joined...)
+	note(call, name, eventJoined, joined...)
 	sess.log.Info("caller joined the queue", "priority", req.Priority, "caller", call.CallerNumber(), "taken_over", resumed)
 
 	// A caller taken over is on hold already: no welcome again.
-	res, next, outcome, err = sess.wait(ctx, !resumed)
-	return res, next, err
+	end, err := sess.wait(ctx, !resumed)
+	outcome = end.outcome
+	return end.res, end.next, err
 }
 
 // wait is the caller's stay: on hold until an operator answers, then the
 // conversation. An operator who is gone before the bridge sends the caller
 // back to hold (the music, without the welcome) until the next one answers.
-func (sess *session) wait(ctx context.Context, welcome bool) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) wait(ctx context.Context, welcome bool) (stayEnd, error) {
 	for {
-		res, next, outcome, err := sess.hold(ctx, welcome)
+		end, err := sess.hold(ctx, welcome)
 		if !errors.Is(err, errOperatorLost) {
-			return res, next, outcome, err
+			return end, err
 		}
 		welcome = false
 	}
@@ -113,7 +123,7 @@ func (sess *session) wait(ctx context.Context, welcome bool) (ivr.QueueResult, s
 
 // hold is the caller on hold: welcome, music, announcements, until an
 // operator answers (then the conversation) or the caller leaves.
-func (sess *session) hold(ctx context.Context, welcome bool) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) hold(ctx context.Context, welcome bool) (stayEnd, error) {
 	call, p := sess.call, sess.s.cfg.Prompts
 	if welcome {
 		media := append([]ivr.Media{p.Welcome}, sess.announcement()...)
@@ -155,7 +165,7 @@ func (sess *session) hold(ctx context.Context, welcome bool) (ivr.QueueResult, s
 			}
 			sess.startMOH(ctx)
 		case <-ctx.Done():
-			return ivr.QueueResult{Kind: "abandoned"}, "", queue.OutcomeError, fmt.Errorf("waiting in queue %s: %w", sess.name, ctx.Err())
+			return stayEnd{res: ivr.QueueResult{Kind: ivr.QueueAbandoned}, outcome: queue.OutcomeError}, fmt.Errorf("waiting in queue %s: %w", sess.name, ctx.Err())
 		}
 	}
 }
@@ -163,25 +173,25 @@ func (sess *session) hold(ctx context.Context, welcome bool) (ivr.QueueResult, s
 // leftWhilePlaying sorts out why a prompt or key check ended the wait: the
 // caller hung up, pressed the leave-message key, an operator answered, or
 // something failed.
-func (sess *session) leftWhilePlaying(ctx context.Context, err error) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) leftWhilePlaying(ctx context.Context, err error) (stayEnd, error) {
 	switch {
 	case err == nil:
-		note(sess.call, sess.name, "leave_message", "waited", sess.waited())
+		note(sess.call, sess.name, eventLeaveMessage, "waited", sess.waited())
 		sess.log.Info("caller chose to leave a message", "waited", sess.waited())
-		return ivr.QueueResult{Kind: "message"}, "", queue.OutcomeMessage, nil
+		return stayEnd{res: ivr.QueueResult{Kind: ivr.QueueMessage}, outcome: queue.OutcomeMessage}, nil
 	case errors.Is(err, ivr.ErrHangup):
 		return sess.abandoned()
 	case errors.Is(err, errAnswered):
 		return sess.talk(ctx, <-sess.answered)
 	}
-	return ivr.QueueResult{Kind: "abandoned"}, "", queue.OutcomeError, fmt.Errorf("queue %s: %w", sess.name, err)
+	return stayEnd{res: ivr.QueueResult{Kind: ivr.QueueAbandoned}, outcome: queue.OutcomeError}, fmt.Errorf("queue %s: %w", sess.name, err)
 }
 
-func (sess *session) abandoned() (ivr.QueueResult, string, queue.Outcome, error) {
-	sess.call.SetOutcome(ivr.Outcome{Kind: "abandoned_in_queue"})
-	note(sess.call, sess.name, "abandoned", "waited", sess.waited())
+func (sess *session) abandoned() (stayEnd, error) {
+	sess.call.SetOutcome(ivr.Outcome{Kind: ivr.OutcomeAbandonedInQueue})
+	note(sess.call, sess.name, eventAbandoned, "waited", sess.waited())
 	sess.log.Info("caller hung up while waiting", "waited", sess.waited())
-	return ivr.QueueResult{Kind: "abandoned"}, "", queue.OutcomeAbandoned, nil
+	return stayEnd{res: ivr.QueueResult{Kind: ivr.QueueAbandoned}, outcome: queue.OutcomeAbandoned}, nil
 }
 
 func (sess *session) waited() string {
@@ -189,26 +199,26 @@ func (sess *session) waited() string {
 }
 
 // onEvent handles the dispatcher's word while waiting (talking: transfers only).
-func (sess *session) onEvent(ev queue.Event, talking bool) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) onEvent(ev queue.Event, talking bool) (stayEnd, error) {
 	switch ev.Kind {
 	case queue.EventOverflow:
-		note(sess.call, sess.name, "overflow", "waited", sess.waited())
-		return ivr.QueueResult{Kind: "overflow"}, "", queue.OutcomeOverflow, nil
+		note(sess.call, sess.name, eventOverflow, "waited", sess.waited())
+		return stayEnd{res: ivr.QueueResult{Kind: ivr.QueueOverflow}, outcome: queue.OutcomeOverflow}, nil
 	case queue.EventClosed:
-		note(sess.call, sess.name, "closed", "waited", sess.waited())
-		return ivr.QueueResult{Kind: "closed"}, "", queue.OutcomeClosed, nil
+		note(sess.call, sess.name, eventClosed, "waited", sess.waited())
+		return stayEnd{res: ivr.QueueResult{Kind: ivr.QueueClosed}, outcome: queue.OutcomeClosed}, nil
 	}
 	t := ev.Transfer
-	note(sess.call, sess.name, "transfer", "to", t.Kind, "queue", t.Queue, "by", ev.By)
+	note(sess.call, sess.name, eventTransfer, "to", string(t.Kind), "queue", t.Queue, "by", ev.By)
 	sess.log.Info("caller transferred", "to", t.Kind, "target_queue", t.Queue, "by", ev.By)
 	outcome := queue.OutcomeTransferred
 	if talking {
 		outcome = queue.OutcomeAnswered
 	}
-	if t.Kind == "queue" {
-		return ivr.QueueResult{Kind: "transferred"}, t.Queue, outcome, nil
+	if t.Kind == queue.TargetQueue {
+		return stayEnd{res: ivr.QueueResult{Kind: resultTransferred}, next: t.Queue, outcome: outcome}, nil
 	}
-	return ivr.QueueResult{Kind: ResultMenu}, "", outcome, nil
+	return stayEnd{res: ivr.QueueResult{Kind: ivr.QueueMenu}, outcome: outcome}, nil
 }
 
 // announcement is the caller's position and estimated wait (and how to
@@ -412,11 +422,11 @@ var errOperatorLost = errors.New("the operator's phone left before the conversat
 // one of them hangs up or the call is transferred. Phones still ringing for
 // the caller need no stopping here: Accept withdrew their offers, and their
 // goroutines hang them up.
-func (sess *session) talk(ctx context.Context, a answeredLeg) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) talk(ctx context.Context, a answeredLeg) (stayEnd, error) {
 	call, leg, s := sess.call, a.leg, sess.s
 	defer leg.Hangup()
 	operator := a.offer.OperatorID
-	res := ivr.QueueResult{Kind: "answered", Operator: operator}
+	res := ivr.QueueResult{Kind: ivr.QueueAnswered, Operator: operator}
 	log := sess.log.With("operator", operator, "leg", leg.ChannelID())
 	if leg.Pump(); leg.HungUp() { // already gone: the caller's music plays on
 		return sess.operatorLost(ctx, operator, leg, nil, log, nil)
@@ -438,11 +448,11 @@ func (sess *session) talk(ctx context.Context, a answeredLeg) (ivr.QueueResult, 
 		// (Asterisk answers 400 "Channel not found"); whatever the reason,
 		// the leg cannot be talked to and the caller must not lose their turn.
 		if ctx.Err() != nil {
-			return res, "", queue.OutcomeAnswered, fmt.Errorf("queue %s: add operator to bridge: %w", sess.name, err)
+			return stayEnd{res: res, outcome: queue.OutcomeAnswered}, fmt.Errorf("queue %s: add operator to bridge: %w", sess.name, err)
 		}
 		return sess.operatorLost(ctx, operator, leg, bridge, log, err)
 	}
-	outcome := ivr.Outcome{Kind: "answered_by_operator"}
+	outcome := ivr.Outcome{Kind: ivr.OutcomeAnsweredByOperator}
 	if sess.opts.Record {
 		name := "queue-" + call.ID()
 		if err := bridge.Record(ctx, name, s.cfg.RecordingFormat); err != nil {
@@ -454,7 +464,7 @@ func (sess *session) talk(ctx context.Context, a answeredLeg) (ivr.QueueResult, 
 	call.SetOutcome(outcome)
 	// The leg, its endpoint and the bridge let a controller that takes the
 	// call over after a restart continue the conversation (StayOf).
-	note(call, sess.name, "answered", "operator", operator, "waited", sess.waited(),
+	note(call, sess.name, eventAnswered, "operator", operator, "waited", sess.waited(),
 		"leg", leg.ChannelID(), "endpoint", leg.Endpoint, "bridge", bridge.ID)
 	log.Info("caller connected to operator", "waited", sess.waited())
 	return sess.converse(ctx, leg, bridge, res, log)
@@ -462,7 +472,7 @@ func (sess *session) talk(ctx context.Context, a answeredLeg) (ivr.QueueResult, 
 
 // converse is the conversation between the caller and the operator on leg,
 // until one of them hangs up or the call is transferred.
-func (sess *session) converse(ctx context.Context, leg *ari.Leg, bridge *ari.Bridge, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) converse(ctx context.Context, leg *ari.Leg, bridge *ari.Bridge, res ivr.QueueResult, log *slog.Logger) (stayEnd, error) {
 	call := sess.call
 	for {
 		select {
@@ -495,7 +505,7 @@ func (sess *session) converse(ctx context.Context, leg *ari.Leg, bridge *ari.Bri
 				return sess.onEvent(*transfer, true)
 			}
 		case <-ctx.Done():
-			return res, "", queue.OutcomeAnswered, fmt.Errorf("talking to operator %s: %w", res.Operator, ctx.Err())
+			return stayEnd{res: res, outcome: queue.OutcomeAnswered}, fmt.Errorf("talking to operator %s: %w", res.Operator, ctx.Err())
 		}
 	}
 }
@@ -518,7 +528,7 @@ func (sess *session) readBack(ctx context.Context, bridge *ari.Bridge, rb *queue
 			return
 		}
 	}
-	note(sess.call, sess.name, "read_back", "digits", rb.Digits)
+	note(sess.call, sess.name, eventReadBack, "digits", rb.Digits)
 	log.Info("appeal number read back to the caller and the operator", "digits", rb.Digits)
 	rb.Done(nil)
 }
@@ -536,47 +546,47 @@ func gone(ctx context.Context, ch *ari.Channel) bool {
 // operator's leg is hung up (before the dispatcher may offer that phone
 // again), the dispatcher counts it as a failed offer and puts the caller
 // back in their place, and the caller returns to hold (errOperatorLost).
-func (sess *session) operatorLost(ctx context.Context, operator string, leg *ari.Leg, bridge *ari.Bridge, log *slog.Logger, err error) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) operatorLost(ctx context.Context, operator string, leg *ari.Leg, bridge *ari.Bridge, log *slog.Logger, err error) (stayEnd, error) {
 	hungUp := gone(ctx, leg.Channel)
 	if bridge != nil {
 		bridge.Destroy() // the caller leaves it and stays in the app
 	}
 	leg.Hangup()
 	sess.w.ConnectFailed()
-	note(sess.call, sess.name, "operator_lost", "operator", operator)
+	note(sess.call, sess.name, eventOperatorLost, "operator", operator)
 	log.Warn("the operator's phone was gone before the conversation began; the caller waits again",
 		"hung_up", hungUp, "err", err, "waited", sess.waited())
-	return ivr.QueueResult{}, "", queue.OutcomeError, errOperatorLost
+	return stayEnd{outcome: queue.OutcomeError}, errOperatorLost
 }
 
-func (sess *session) connectFailed(ctx context.Context, res ivr.QueueResult, err error) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) connectFailed(ctx context.Context, res ivr.QueueResult, err error) (stayEnd, error) {
 	sess.log.Error("cannot connect caller and operator", "err", err)
-	return res, "", queue.OutcomeAnswered, err
+	return stayEnd{res: res, outcome: queue.OutcomeAnswered}, err
 }
 
-func (sess *session) callerHungUpFirst(leg *ari.Leg, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) callerHungUpFirst(leg *ari.Leg, res ivr.QueueResult, log *slog.Logger) (stayEnd, error) {
 	leg.Hangup()
 	sess.release() // the operator wraps up
-	note(sess.call, sess.name, "ended", "by", "caller")
+	note(sess.call, sess.name, eventEnded, "by", "caller")
 	log.Info("conversation ended by the caller")
-	return res, "", queue.OutcomeAnswered, nil
+	return stayEnd{res: res, outcome: queue.OutcomeAnswered}, nil
 }
 
 // operatorHungUpFirst: the caller hears a goodbye, and may rate the call.
-func (sess *session) operatorHungUpFirst(ctx context.Context, bridge *ari.Bridge, res ivr.QueueResult, log *slog.Logger) (ivr.QueueResult, string, queue.Outcome, error) {
+func (sess *session) operatorHungUpFirst(ctx context.Context, bridge *ari.Bridge, res ivr.QueueResult, log *slog.Logger) (stayEnd, error) {
 	sess.release()
 	bridge.Destroy() // the caller leaves the bridge and stays in the app
 	call, p := sess.call, sess.s.cfg.Prompts
-	note(call, sess.name, "ended", "by", "operator")
+	note(call, sess.name, eventEnded, "by", "operator")
 	log.Info("conversation ended by the operator")
 	if call.HungUp() {
-		return res, "", queue.OutcomeAnswered, nil
+		return stayEnd{res: res, outcome: queue.OutcomeAnswered}, nil
 	}
 	if sess.opts.PostCallRating {
 		sess.rate(ctx)
 	}
 	_ = call.Play(ctx, false, p.Goodbye)
-	return res, "", queue.OutcomeAnswered, nil
+	return stayEnd{res: res, outcome: queue.OutcomeAnswered}, nil
 }
 
 // release frees the operator of the conversation (to wrap up). A
@@ -605,13 +615,13 @@ func (sess *session) rate(ctx context.Context) {
 	}
 	k, err := call.NextDigit(ctx, sess.s.cfg.RatingTimeout)
 	if err != nil || k < '1' || k > '5' {
-		note(call, sess.name, "rating", "given", "none")
+		note(call, sess.name, eventRating, "given", "none")
 		return
 	}
 	n := int(k - '0')
 	if sess.s.ratings != nil {
 		sess.s.ratings.Rating(call.ID(), n)
 	}
-	note(call, sess.name, "rating", "given", strconv.Itoa(n))
+	note(call, sess.name, eventRating, "given", strconv.Itoa(n))
 	_ = call.Play(ctx, false, p.RatingThanks)
 }

@@ -38,17 +38,17 @@ func StayOf(steps []callrecord.PastStep) (Stay, bool) {
 	var st Stay
 	in := false
 	for _, s := range steps {
-		switch s.Kind {
+		switch ivr.StepKind(s.Kind) {
 		case ivr.StepQueueResult:
 			in = false // the menu took the caller back
 			continue
-		case "queue":
+		case StepQueue:
 		default:
 			continue
 		}
 		d := s.Detail
-		switch d["event"] {
-		case "joined":
+		switch queueEvent(d["event"]) {
+		case eventJoined:
 			in = true
 			st = Stay{Queue: s.Node, JoinedAt: s.At}
 			if p, err := strconv.Atoi(d["priority"]); err == nil {
@@ -57,11 +57,11 @@ func StayOf(steps []callrecord.PastStep) (Stay, bool) {
 			if t, err := time.Parse(time.RFC3339Nano, d["joined_at"]); err == nil {
 				st.JoinedAt = t
 			}
-		case "answered":
+		case eventAnswered:
 			st.Operator, st.Leg, st.Endpoint, st.Bridge, st.AnsweredAt = d["operator"], d["leg"], d["endpoint"], d["bridge"], s.At
-		case "operator_lost":
+		case eventOperatorLost:
 			st.Operator, st.Leg, st.Endpoint, st.Bridge, st.AnsweredAt = "", "", "", "", time.Time{}
-		case "ended", "abandoned", "overflow", "closed", "full", "leave_message", "transfer":
+		case eventEnded, eventAbandoned, eventOverflow, eventClosed, eventFull, eventLeaveMessage, eventTransfer:
 			in = false
 		}
 	}
@@ -101,7 +101,7 @@ func (s *Service) takeStay(callID, queueName string) (Stay, bool) {
 // the other is ended and the bridge destroyed, as after any conversation.
 func (s *Service) resumeConversation(ctx context.Context, call *ari.Call, st Stay) (ivr.QueueResult, string, error) {
 	log := s.log.With("call", call.ID(), "queue", st.Queue, "operator", st.Operator, "leg", st.Leg, "taken_over", true)
-	res := ivr.QueueResult{Kind: "answered", Operator: st.Operator}
+	res := ivr.QueueResult{Kind: ivr.QueueAnswered, Operator: st.Operator}
 	w, err := s.d.Reattach(queue.JoinRequest{CallID: call.ID(), CallerNumber: call.CallerNumber(), Queue: st.Queue,
 		Priority: int(st.Priority), JoinedAt: st.JoinedAt}, st.Operator, st.AnsweredAt)
 	if err != nil {
@@ -122,7 +122,7 @@ func (s *Service) resumeConversation(ctx context.Context, call *ari.Call, st Sta
 			leg.Hangup()
 		}
 		sess.release()
-		note(call, st.Queue, "ended", "by", "operator", "taken_over", "true")
+		note(call, st.Queue, eventEnded, "by", "operator", "taken_over", "true")
 		_ = call.Play(ctx, false, s.cfg.Prompts.Goodbye)
 		return res, "", nil
 	}
@@ -132,12 +132,12 @@ func (s *Service) resumeConversation(ctx context.Context, call *ari.Call, st Sta
 		if !errors.Is(err, ari.ErrNotFound) && !errors.Is(err, ari.ErrNotOrphan) {
 			log.Warn("cannot take the operator's leg over", "err", err)
 		}
-		r, next, _, err := sess.operatorHungUpFirst(ctx, bridge, res, log)
-		return r, next, err
+		end, err := sess.operatorHungUpFirst(ctx, bridge, res, log)
+		return end.res, end.next, err
 	}
 	defer leg.Hangup()
-	note(call, st.Queue, "taken_over", "operator", st.Operator, "leg", st.Leg, "bridge", st.Bridge)
+	note(call, st.Queue, eventTakenOver, "operator", st.Operator, "leg", st.Leg, "bridge", st.Bridge)
 	log.Info("conversation taken over after a restart")
-	r, next, _, err := sess.converse(ctx, leg, bridge, res, log)
-	return r, next, err
+	end, err := sess.converse(ctx, leg, bridge, res, log)
+	return end.res, end.next, err
 }
