@@ -65,6 +65,10 @@ type services struct {
 	stateLog   *queuepg.StateLog
 	queueCalls *queuecall.Service
 
+	// hold keeps an SOS caller on the line until the person on duty is
+	// connected (escalation.keep_caller_on_line); nil: not kept.
+	hold *dutycall.Connector
+
 	flow *ivr.Flow
 
 	// calls reads the call records: calls taken over, operators' views.
@@ -157,15 +161,12 @@ func (s *services) attachTelephony(app *ari.App, records callrecord.Recorder) er
 		return fmt.Errorf("escalation engine: %w", err)
 	}
 	s.flow.Escalations = s.engine
-	if s.dispatcher != nil {
-		s.queueCalls = queuecall.New(app, s.dispatcher, queuecall.Config{
-			DefaultQueue: s.cfg.Queues[0].Name, Queues: s.domain.queues.media,
-			RecordingFormat: s.cfg.Calls.RecordingFormat,
-		}, records, s.log.With("component", "queuecall"))
-		s.flow.Queues = s.queueCalls
-		app.OnEndpointState(func(endpoint, state string) { s.dispatcher.EndpointState(endpoint, state) })
-		app.WatchEndpoints(endpointTechnologies(s.domain.queues.operators)...)
-	}
+	s.queueCalls = queuecall.New(app, s.dispatcher, queuecall.Config{
+		DefaultQueue: s.cfg.Queues[0].Name, Queues: s.domain.queues.media,
+		RecordingFormat: s.cfg.Calls.RecordingFormat,
+	}, records, s.log.With("component", "queuecall"))
+	app.OnEndpointState(func(endpoint, state string) { s.dispatcher.EndpointState(endpoint, state) })
+	app.WatchEndpoints(endpointTechnologies(s.domain.queues.operators)...)
 	streams, stop := context.WithCancel(context.Background())
 	if s.api, err = s.buildAPI(streams); err != nil {
 		stop()
@@ -181,7 +182,7 @@ func (s *services) attachTelephony(app *ari.App, records callrecord.Recorder) er
 		if len(s.cfg.Queues) > 0 {
 			moh = s.cfg.Queues[0].MOHClass
 		}
-		s.flow.Hold = dutycall.NewConnector(s.engine, app, dutycall.ConnectorConfig{MOHClass: moh, Log: s.log.With("component", "sos-hold")})
+		s.hold = dutycall.NewConnector(s.engine, app, dutycall.ConnectorConfig{MOHClass: moh, Log: s.log.With("component", "sos-hold")})
 	}
 	return nil
 }
@@ -209,7 +210,7 @@ func (s *services) handleCall(ctx context.Context, call *ari.Call) {
 		return
 	}
 	// Operators' feature codes (*41 log in, …) arrive as Stasis(hotline,feature,<name>).
-	if args := call.Args(); len(args) >= 2 && args[0] == "feature" && s.queueCalls != nil {
+	if args := call.Args(); len(args) >= 2 && args[0] == "feature" {
 		s.queueCalls.HandleFeature(ctx, call, args[1])
 		return
 	}
@@ -221,9 +222,19 @@ func (s *services) handleCall(ctx context.Context, call *ari.Call) {
 		return
 	}
 	start, state := s.route(call)
-	if err := s.flow.Run(ctx, call, start, state); err != nil {
+	if err := s.flowFor(call).Run(ctx, call, start, state); err != nil {
 		call.Log().Error("menu ended with an error", "err", err)
 	}
+}
+
+// flowFor is the voice menu for one call, its queue and hold adapters
+// bound to that call.
+func (s *services) flowFor(call *ari.Call) *ivr.Flow {
+	var hold ivr.CallerHold
+	if s.hold != nil {
+		hold = s.hold.For(call)
+	}
+	return s.flow.With(s.queueCalls.For(call), hold)
 }
 
 // waitForState holds a call that arrives (or is taken over) at start-up
@@ -283,12 +294,10 @@ func (s *services) resume(ctx context.Context, call *ari.Call, past *callrecord.
 		steps[i] = ivr.Step{Kind: ivr.StepKind(st.Kind), Node: st.Node, Detail: st.Detail}
 	}
 	at := ivr.ResumptionFrom(steps)
-	if s.queueCalls != nil {
-		if stay, ok := queuecall.StayOf(past.Steps); ok {
-			at.Queue, at.Priority = stay.Queue, stay.Priority
-			s.queueCalls.ResumeStay(call.ID(), stay)
-			defer s.queueCalls.DropStay(call.ID())
-		}
+	if stay, ok := queuecall.StayOf(past.Steps); ok {
+		at.Queue, at.Priority = stay.Queue, stay.Priority
+		s.queueCalls.ResumeStay(call.ID(), stay)
+		defer s.queueCalls.DropStay(call.ID())
 	}
 	if at.Node == "" {
 		return false
@@ -296,7 +305,7 @@ func (s *services) resume(ctx context.Context, call *ari.Call, past *callrecord.
 	_, state := s.scheduleState()
 	call.Note(ivr.Step{Kind: stepTakenOver, Node: at.Node, Detail: map[string]string{"queue": at.Queue}})
 	call.Log().Info("continuing a call taken over", "node", at.Node, "queue", at.Queue)
-	if err := s.flow.Resume(ctx, call, at, state); err != nil {
+	if err := s.flowFor(call).Resume(ctx, call, at, state); err != nil {
 		call.Log().Error("menu ended with an error", "err", err)
 	}
 	return true

@@ -18,8 +18,9 @@ type Bridger interface {
 }
 
 // Connector keeps the caller on the line (escalation.keep_caller_on_line):
-// it implements ivr.CallerHold. The caller hears hold music while the chain
-// is phoned and is bridged with the person on duty who accepts.
+// For binds it to a call as that call's ivr.CallerHold. The caller hears
+// hold music while the chain is phoned and is bridged with the person on
+// duty who accepts.
 type Connector struct {
 	engine *escalation.Engine
 	app    Bridger
@@ -34,7 +35,7 @@ type ConnectorConfig struct {
 	Log      *slog.Logger
 }
 
-var _ ivr.CallerHold = (*Connector)(nil)
+var _ ivr.CallerHold = callHold{}
 
 // NewConnector builds the connector over the engine and the ARI application.
 func NewConnector(engine *escalation.Engine, app Bridger, cfg ConnectorConfig) *Connector {
@@ -47,24 +48,36 @@ func NewConnector(engine *escalation.Engine, app Bridger, cfg ConnectorConfig) *
 	return &Connector{engine: engine, app: app, cfg: cfg}
 }
 
-// StartHeld implements ivr.CallerHold: it starts the escalation and returns
+// For is the hold of one call (ivr.CallerHold), bound to that ARI call
+// where the call is created.
+func (c *Connector) For(call *ari.Call) ivr.CallerHold { return callHold{c: c, call: call} }
+
+// callHold is the connector bound to one call.
+type callHold struct {
+	c    *Connector
+	call *ari.Call
+}
+
+// StartHeld implements ivr.CallerHold for the bound call (the menu's Call
+// is that call).
+func (b callHold) StartHeld(ctx context.Context, alert ivr.SOSAlert) (ivr.HoldFunc, error) {
+	return b.c.startHeld(ctx, b.call, alert)
+}
+
+// startHeld starts the escalation and returns
 // the hold. The hold plays music until a person on duty accepts, bridges
 // the two and returns (true) when either hangs up; it returns false when no
 // one can be connected any more (the escalation ended, MaxWait passed) and
 // an error wrapping ivr.ErrHangup when the caller hangs up. The escalation
 // goes on without the caller in every case. A hold that is never run lets
 // the person who accepts go after escalation.Settings.HandoffWait.
-func (c *Connector) StartHeld(ctx context.Context, alert ivr.SOSAlert) (ivr.HoldFunc, error) {
+func (c *Connector) startHeld(ctx context.Context, tc *ari.Call, alert ivr.SOSAlert) (ivr.HoldFunc, error) {
 	h, err := c.engine.StartWithCaller(ctx, alert)
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, call ivr.Call) (bool, error) {
+	return func(ctx context.Context, _ ivr.Call) (bool, error) {
 		defer h.Release()
-		tc, ok := call.(*ari.Call)
-		if !ok {
-			return false, fmt.Errorf("hold the caller: %T is not an ARI call", call)
-		}
 		line, err := c.waitForAcceptance(ctx, tc, h)
 		if line == nil || err != nil {
 			return false, err

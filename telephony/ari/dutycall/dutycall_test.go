@@ -352,7 +352,7 @@ func TestOverARITheCallerIsConnectedToThePersonWhoAccepts(t *testing.T) {
 			results <- result{err: err}
 			return
 		}
-		hold, err := connector.StartHeld(context.WithoutCancel(ctx), ivr.SOSAlert{
+		hold, err := connector.For(call).StartHeld(context.WithoutCancel(ctx), ivr.SOSAlert{
 			Appeal: ivr.Appeal{ID: "appeal-126", Number: "2026-000126", SpokenDigits: "126", Category: "gas"},
 			CallID: call.ID(), CallerNumber: call.CallerNumber()})
 		if err != nil {
@@ -415,7 +415,7 @@ func TestOverARIACallerWhoHangsUpOnHoldLeavesTheEscalationRunning(t *testing.T) 
 	w.mu.Lock()
 	w.handler = func(ctx context.Context, call *ari.Call) {
 		_ = call.Answer(ctx)
-		hold, err := connector.StartHeld(context.WithoutCancel(ctx), ivr.SOSAlert{
+		hold, err := connector.For(call).StartHeld(context.WithoutCancel(ctx), ivr.SOSAlert{
 			Appeal: ivr.Appeal{ID: "appeal-127", Number: "2026-000127", SpokenDigits: "127"}, CallID: call.ID()})
 		if err != nil {
 			results <- err

@@ -116,7 +116,7 @@ type Service struct {
 	stays map[string]Stay // calls taken over, by call id: where each was (ResumeStay)
 }
 
-var _ ivr.Queues = (*Service)(nil)
+var _ ivr.Queues = callQueues{}
 
 // New builds the adapter. ratings may be nil (ratings are then not stored).
 func New(app Telephony, d *queue.Dispatcher, cfg Config, ratings Ratings, log *slog.Logger) *Service {
@@ -161,15 +161,23 @@ func New(app Telephony, d *queue.Dispatcher, cfg Config, ratings Ratings, log *s
 // (wire it with App.OnEndpointState).
 func (s *Service) EndpointState(endpoint, state string) { s.d.EndpointState(endpoint, state) }
 
-// Join implements ivr.Queues: the caller waits in the queue, talks to an
-// operator, and Join returns when the call has left the queue. A transfer
-// to another queue is followed here; a transfer to the menu returns
-// QueueResult{Kind: ivr.QueueMenu}.
-func (s *Service) Join(ctx context.Context, c ivr.Call, queueName string, priority ivr.Priority) (ivr.QueueResult, error) {
-	call, ok := c.(*ari.Call)
-	if !ok {
-		return ivr.QueueResult{}, fmt.Errorf("queue %s: call %T is not an ARI call", queueName, c)
-	}
+// For is the queue as the voice menu of one call sees it (ivr.Queues),
+// bound to that ARI call where the call is created, so the menu's calls
+// need not be taken apart to find it.
+func (s *Service) For(call *ari.Call) ivr.Queues { return callQueues{s: s, call: call} }
+
+// callQueues is the queue adapter of one call.
+type callQueues struct {
+	s    *Service
+	call *ari.Call
+}
+
+// Join implements ivr.Queues for the bound call (the menu's Call is that
+// call): the caller waits in the queue, talks to an operator, and Join
+// returns when the call has left the queue. A transfer to another queue is
+// followed here; a transfer to the menu returns QueueResult{Kind: "menu"}.
+func (q callQueues) Join(ctx context.Context, _ ivr.Call, queueName string, priority ivr.Priority) (ivr.QueueResult, error) {
+	s, call := q.s, q.call
 	if queueName == "" {
 		queueName = s.cfg.DefaultQueue
 	}

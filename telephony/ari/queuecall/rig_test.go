@@ -169,7 +169,7 @@ func (r *rig) handle(ctx context.Context, call *ari.Call) {
 	if slices.Contains(args, "sos") {
 		prio = ivr.PrioritySOS
 	}
-	res, err := r.svc.Join(ctx, call, "", prio)
+	res, err := r.svc.For(call).Join(ctx, call, "", prio)
 	r.joined(call.CallerNumber(), res, err)
 }
 
