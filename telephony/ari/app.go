@@ -38,6 +38,9 @@ type Config struct {
 	RecordingFormat string
 	BusyPrompt      ivr.Media     // played to calls refused while shutting down
 	OrphanGrace     time.Duration // legs and bridges a previous controller left wait this long for their calls (default 15s)
+	// Fence, when set, says whether this process may still command
+	// Asterisk (it holds the lease of internal/lease); see fence.go.
+	Fence func() error
 }
 
 // Outcomes the app sets itself when it, not the caller or the menu, ends a
@@ -72,6 +75,8 @@ type App struct {
 	callsCtx    context.Context
 	cancelCalls context.CancelFunc
 	wg          sync.WaitGroup
+	abandoned   chan struct{} // closed by Abandon: another controller took over
+	abandonOnce sync.Once
 
 	history  CallHistory                                    // open records of calls to take over (TakeOverWith)
 	onListed func(ctx context.Context, channelIDs []string) // after each listing of the app's channels (OnListed)
@@ -84,26 +89,35 @@ type App struct {
 	draining bool
 }
 
-// NewApp builds the application; Run connects it.
-func NewApp(cfg Config, records callrecord.Recorder, metrics *Metrics, log *slog.Logger, handler Handler) *App {
+// NewApp builds the application; SetHandler gives it the calls' handler
+// and Run connects it.
+func NewApp(cfg Config, records callrecord.Recorder, metrics *Metrics, log *slog.Logger) *App {
 	a := &App{
-		cfg:     cfg,
-		rest:    newREST(&native.Options{Application: cfg.Application, URL: cfg.URL, WebsocketURL: cfg.WebSocketURL, Username: cfg.Username, Password: cfg.Password}, cfg.RequestTimeout),
-		records: records,
-		metrics: metrics,
-		log:     log,
-		handler: handler,
-		owners:  map[string]*Channel{},
-		bridges: map[string]bool{},
+		cfg:       cfg,
+		rest:      newREST(&native.Options{Application: cfg.Application, URL: cfg.URL, WebsocketURL: cfg.WebSocketURL, Username: cfg.Username, Password: cfg.Password}, cfg.RequestTimeout),
+		records:   records,
+		metrics:   metrics,
+		log:       log,
+		owners:    map[string]*Channel{},
+		bridges:   map[string]bool{},
+		abandoned: make(chan struct{}),
+	}
+	if cfg.Fence != nil {
+		a.rest.fence = cfg.Fence
+		a.records = fencedRecords{Recorder: records, app: a}
 	}
 	a.callsCtx, a.cancelCalls = context.WithCancel(context.Background())
 	a.stream = &eventStream{
 		wsURL: cfg.WebSocketURL, origin: "http://localhost/", username: cfg.Username, password: cfg.Password,
 		app: cfg.Application, reconnectMin: cfg.ReconnectMin, reconnectMax: cfg.ReconnectMax,
-		log: log, metrics: metrics, onEvent: a.onEvent, onConnected: a.readopt,
+		log: log, metrics: metrics, onEvent: a.onEvent, onConnected: a.readopt, fence: cfg.Fence,
 	}
 	return a
 }
+
+// SetHandler gives the app the function every resident's call runs.
+// Call it before Run.
+func (a *App) SetHandler(h Handler) { a.handler = h }
 
 // OnEndpointState registers the listener for endpoint state changes
 // (EndpointStateChange: an operator's phone registering or going offline).
@@ -139,7 +153,15 @@ func (a *App) Run(ctx context.Context) error {
 		a.stream.run(streamCtx)
 	}()
 
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-a.abandoned:
+		// The calls are the other controller's: no grace, no goodbyes.
+		a.waitAbandoned()
+		stopStream()
+		<-streamDone
+		return nil
+	}
 	a.mu.Lock()
 	a.draining = true
 	n := a.calls
@@ -157,6 +179,13 @@ func (a *App) Run(ctx context.Context) error {
 	stopStream()
 	<-streamDone
 	return nil
+}
+
+// waitAbandoned waits for the calls' goroutines to let go after Abandon.
+func (a *App) waitAbandoned() {
+	if !waitGroupTimeout(&a.wg, 10*time.Second) {
+		a.log.Error("calls did not let go after the app was abandoned", "calls", a.LiveCalls())
+	}
 }
 
 func waitGroupTimeout(wg *sync.WaitGroup, d time.Duration) bool {
@@ -326,6 +355,17 @@ func (a *App) runCall(c *Call, rec callrecord.Record, handler Handler) {
 		cancel()
 		if r := recover(); r != nil {
 			c.log.Error("call handler panicked; ending the call", "panic", r, "stack", string(debug.Stack()))
+		}
+		if a.isAbandoned() || a.fenced() != nil {
+			// Another controller has the call (and its record) now.
+			c.log.Info("call left to the controller that took over")
+			a.forget(c.channelID)
+			a.mu.Lock()
+			a.calls--
+			a.mu.Unlock()
+			a.metrics.callsLive.Dec()
+			a.wg.Done()
+			return
 		}
 		c.Pump() // a hangup may be queued
 		fallback := ""

@@ -61,7 +61,8 @@ func startApp(t *testing.T, srv *aritest.Server, cfg ari.Config, run func(ctx co
 	cfg.MaxCallDuration = time.Minute
 	// Records are queued in memory only: these tests read the calls from Asterisk's side.
 	records := callrecordpg.NewWriter(nil, 100000, testLog(), nil)
-	r.app = ari.NewApp(cfg, records, ari.NewMetrics(nil), testLog(), func(ctx context.Context, c *ari.Call) {
+	r.app = ari.NewApp(cfg, records, ari.NewMetrics(nil), testLog())
+	r.app.SetHandler(func(ctx context.Context, c *ari.Call) {
 		r.mu.Lock()
 		r.arrivals = append(r.arrivals, arrival{channelID: c.ChannelID(), args: c.Args(), readopted: c.Readopted()})
 		r.mu.Unlock()

@@ -14,7 +14,7 @@ import (
 )
 
 func idleChannel(id string) *Channel {
-	a := NewApp(Config{RequestTimeout: time.Second}, nil, NewMetrics(nil), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	a := NewApp(Config{RequestTimeout: time.Second}, nil, NewMetrics(nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return a.newChannel(id, a.log)
 }
 

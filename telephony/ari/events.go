@@ -39,6 +39,7 @@ type eventStream struct {
 
 	onEvent     func(ariclient.Event)
 	onConnected func(ctx context.Context) // after every (re)connect, before events flow
+	fence       func() error              // nil: always allowed (see fence.go)
 }
 
 // run connects and reads until ctx is cancelled.
@@ -86,6 +87,13 @@ func (s *eventStream) run(ctx context.Context) {
 }
 
 func (s *eventStream) dial(ctx context.Context) (*websocket.Conn, error) {
+	if s.fence != nil {
+		// A fenced process must not connect: the newest WebSocket takes
+		// the application, and its calls, over.
+		if err := s.fence(); err != nil {
+			return nil, fmt.Errorf("connect: %w: %w", ErrFenced, err)
+		}
+	}
 	u, err := url.Parse(s.wsURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse websocket url: %w", err)

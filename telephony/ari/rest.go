@@ -25,6 +25,7 @@ type rest struct {
 	opts    native.Options // for the few requests the client's models cannot express
 	http    *http.Client
 	timeout time.Duration
+	fence   func() error // nil: always allowed (see fence.go)
 }
 
 // ErrNotFound is Asterisk's 404: the channel, playback or recording is gone.
@@ -40,6 +41,9 @@ func newREST(opts *native.Options, timeout time.Duration) *rest {
 // do runs fn bounded by ctx and the request timeout, translating Asterisk's
 // status codes into sentinel errors.
 func (r *rest) do(ctx context.Context, what string, fn func() error) error {
+	if err := r.checkFence(what); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	errc := make(chan error, 1)
@@ -150,6 +154,9 @@ func (r *rest) channelInApp(ctx context.Context, channelID string) (unownedChann
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	what := "get channel " + channelID
+	if err := r.checkFence(what); err != nil {
+		return unownedChannel{}, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(r.opts.URL, "/")+"/channels/"+url.PathEscape(channelID), nil)
 	if err != nil {
 		return unownedChannel{}, fmt.Errorf("%s: %w", what, err)

@@ -95,7 +95,8 @@ func newWorld(t *testing.T, opts ...func(*world)) *world {
 		URL: srv.URL(), WebSocketURL: srv.WebsocketURL(), Application: app, Username: srv.Username(), Password: srv.Password(),
 		RequestTimeout: 5 * time.Second, ReconnectMin: 50 * time.Millisecond, ReconnectMax: time.Second,
 		ShutdownGrace: 2 * time.Second, MaxCallDuration: time.Minute, RecordingFormat: "wav",
-	}, records, ari.NewMetrics(nil), logger(), func(ctx context.Context, call *ari.Call) {
+	}, records, ari.NewMetrics(nil), logger())
+	w.app.SetHandler(func(ctx context.Context, call *ari.Call) {
 		w.mu.Lock()
 		h := w.handler
 		w.mu.Unlock()

@@ -115,7 +115,8 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		Username: srv.Username(), Password: srv.Password(), RequestTimeout: 5 * time.Second,
 		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 100 * time.Millisecond, ShutdownGrace: 5 * time.Second,
 		MaxCallDuration: time.Minute, RecordingFormat: "wav",
-	}, r.records, ari.NewMetrics(nil), log.With("component", "ari"), r.handle)
+	}, r.records, ari.NewMetrics(nil), log.With("component", "ari"))
+	r.app.SetHandler(r.handle)
 	r.app.OnEndpointState(func(e, st string) { d.EndpointState(e, st) })
 	r.svc = queuecall.New(r.app, d, queuecall.Config{
 		DefaultQueue: o.queue.Name, Queues: map[string]queuecall.QueueOptions{o.queue.Name: o.media},
