@@ -26,6 +26,17 @@ type Config struct {
 	Escalation Escalation `mapstructure:"escalation"`
 	API        API        `mapstructure:"api"`
 	ProbeCall  ProbeCall  `mapstructure:"probe_call"`
+	Standby    Standby    `mapstructure:"standby"`
+}
+
+// Standby lets two serve processes share one PostgreSQL and one Asterisk:
+// the one holding the lease (internal/lease) is active and drives the calls;
+// the other serves health, metrics and API reads and takes over when the
+// lease expires.
+type Standby struct {
+	Enabled  bool          `mapstructure:"enabled"`
+	LeaseTTL time.Duration `mapstructure:"lease_ttl"` // a takeover comes about this long after the active process stops renewing
+	Instance string        `mapstructure:"instance"`  // this process's name in the lease (default host:pid)
 }
 
 // Log selects the log format and level.

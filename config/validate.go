@@ -142,6 +142,9 @@ func (c *Config) validateBasics(ch *checker) {
 		ch.add("calls.record_buffer", strconv.Itoa(c.Calls.RecordBuffer), "must be at least 1")
 	}
 	ch.positive("calls.record_stall_after", c.Calls.RecordStallAfter)
+	if c.Standby.Enabled && (c.Standby.LeaseTTL < time.Second || c.Standby.LeaseTTL > time.Minute) {
+		ch.add("standby.lease_ttl", c.Standby.LeaseTTL.String(), "must be between 1s and 1m (a takeover comes about this long after the active server stops)")
+	}
 	ch.oneOf("calls.recording_format", c.Calls.RecordingFormat, set("wav", "gsm", "ulaw", "alaw", "sln16"))
 }
 

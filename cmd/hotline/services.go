@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -323,9 +324,27 @@ func (s *services) routeFor(st schedule.State) string {
 }
 
 // mount puts the APIs on the HTTP server; event streams end with ctx.
-func (s *services) mount(ctx context.Context, h *httpserver.Server) {
-	h.Handle("/api/v1/", s.api)
+func (s *services) mount(ctx context.Context, h *httpserver.Server, writable func() error) {
+	h.Handle("/api/v1/", readOnlyUnless(writable, s.api))
 	context.AfterFunc(ctx, s.stopStreams)
+}
+
+// readOnlyUnless refuses the API's writes while writable says no (the
+// standby server: writes belong to the active one) with 503 and a
+// Retry-After of about a lease's TTL; reads are served.
+func readOnlyUnless(writable func() error, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if err := writable(); err != nil {
+				w.Header().Set("Retry-After", "3")
+				api.ErrorCode(w, http.StatusServiceUnavailable, "unavailable", "", "this server is the standby; send changes to the active server (or retry: it takes over if the active one is gone)")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // runBackground runs the jobs that need the schema: they start once the
