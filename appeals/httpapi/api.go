@@ -34,13 +34,29 @@ type CallDesk interface {
 	// ReadBackNumber reads the digits to the caller on the call. It should
 	// start the read back and return quickly; it is called with a timeout
 	// (Config.ReadBackTimeout) while the operator waits for the answer.
+	// An error wrapping ErrCallNotConnected says the call is not with an
+	// operator (ended, or still in the menu or the queue): a 409, since the
+	// request was sound but the call is not where a number can be read.
 	ReadBackNumber(ctx context.Context, callID string, digits string) error
+}
+
+// ErrCallNotConnected is CallDesk's answer for a call not talking to an
+// operator.
+var ErrCallNotConnected = errors.New("the call is not with an operator")
+
+// CallRecords says which calls the server has a record of, so a card is
+// never linked to a call that does not exist (a typo, a made-up id). The
+// call records implement it (callrecord/pgstore.History).
+type CallRecords interface {
+	// KnownCall reports whether a call record has the id (or the channel id).
+	KnownCall(ctx context.Context, callID string) (bool, error)
 }
 
 // Config is what the API is built from.
 type Config struct {
 	Service *appeals.Service
-	Desk    CallDesk // nil: no automatic call links or read backs
+	Desk    CallDesk    // nil: no automatic call links or read backs
+	Calls   CallRecords // nil: call ids are linked unchecked
 	Log     *slog.Logger
 	// ReadBackTimeout bounds a read back (default 5s).
 	ReadBackTimeout time.Duration

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -28,10 +27,11 @@ func (h *Handler) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		api.ErrorCode(w, http.StatusConflict, "invalid_state", "", err.Error())
 	case errors.Is(err, appeals.ErrForbidden):
 		api.Error(w, http.StatusForbidden, "", err.Error())
-	case errors.Is(err, context.Canceled):
-		// The client went away; nobody reads the answer.
+	case errors.Is(err, errUnknownCall):
+		api.ErrorCode(w, http.StatusUnprocessableEntity, "unknown_call", "call_id", err.Error())
 	default:
-		h.log.Error("appeals API", "method", r.Method, "path", r.URL.Path, "err", err)
-		api.Error(w, http.StatusInternalServerError, "", "internal error")
+		// The rest is every API's: the database away is a 503, a client
+		// gone is nothing, the unexpected a logged 500.
+		api.Fail(w, h.log.With("method", r.Method, "path", r.URL.Path), "appeals API", err)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -109,12 +110,26 @@ func (h *Handler) linkCall(w http.ResponseWriter, r *http.Request, a appeals.Act
 	if !api.Decode(w, r, &req) {
 		return
 	}
+	if current, onCall := h.currentCall(r, a); !onCall || current != req.CallID {
+		if err := h.checkCall(r.Context(), req.CallID); err != nil {
+			h.writeErr(w, r, err)
+			return
+		}
+	}
 	added, err := h.cfg.Service.LinkCall(r.Context(), a, r.PathValue("id"), appeals.CallLink{CallID: req.CallID, Recording: req.Recording})
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
 	api.WriteJSON(w, http.StatusOK, LinkCallResult{Added: added})
+}
+
+// currentCall is the call the user is on now, if telephony is connected.
+func (h *Handler) currentCall(r *http.Request, a appeals.Actor) (string, bool) {
+	if h.cfg.Desk == nil {
+		return "", false
+	}
+	return h.cfg.Desk.CurrentCall(r.Context(), a.User)
 }
 
 // readBack reads a card's number to the caller on request, on a call that
@@ -144,8 +159,12 @@ func (h *Handler) readBack(w http.ResponseWriter, r *http.Request, a appeals.Act
 		api.ErrorCode(w, http.StatusConflict, "call_not_linked", "call_id", "the call is neither linked to the appeal nor yours now")
 		return
 	}
-	res := h.readBackNumber(ctx, a, c, callID)
-	if !res.Done {
+	res, err := h.readBackNumber(ctx, a, c, callID)
+	switch {
+	case errors.Is(err, ErrCallNotConnected):
+		api.ErrorCode(w, http.StatusConflict, "call_not_connected", "call_id", "the call is not with an operator now: "+res.Error)
+		return
+	case err != nil:
 		api.ErrorCode(w, http.StatusBadGateway, "read_back_failed", "", res.Error)
 		return
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -28,6 +29,12 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, a appeals.Actor
 		}
 		onCall = ok && callID == current
 	}
+	if !onCall {
+		if err := h.checkCall(ctx, req.CallID); err != nil {
+			h.writeErr(w, r, err)
+			return
+		}
+	}
 	c, err := h.cfg.Service.Create(ctx, a, appeals.NewCard{Channel: appeals.Channel(req.Channel),
 		Person: appeals.Person{Surname: req.Surname, FirstName: req.FirstName, Patronymic: req.Patronymic,
 			Address: req.Address, ContactPhone: req.ContactPhone, Email: req.Email},
@@ -39,7 +46,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, a appeals.Actor
 	}
 	out := Created{Card: h.card(c)}
 	if onCall && (req.ReadBack == nil || *req.ReadBack) {
-		out.ReadBack = h.readBackNumber(ctx, a, c, callID)
+		out.ReadBack, _ = h.readBackNumber(ctx, a, c, callID)
 	}
 	w.Header().Set("Location", "/api/v1/appeals/"+c.ID)
 	api.WriteJSON(w, http.StatusCreated, out)
@@ -48,21 +55,41 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, a appeals.Actor
 // readBackNumber reads the new number to the caller (art. 4.8: the number
 // confirms the appeal was taken). A failure does not undo the card: the
 // operator sees it in the answer and says the number themselves.
-func (h *Handler) readBackNumber(ctx context.Context, a appeals.Actor, c appeals.Card, callID string) *ReadBackResult {
+func (h *Handler) readBackNumber(ctx context.Context, a appeals.Actor, c appeals.Card, callID string) (*ReadBackResult, error) {
 	res := &ReadBackResult{CallID: callID, Digits: c.SpokenDigits()}
 	rctx, cancel := context.WithTimeout(ctx, h.cfg.ReadBackTimeout)
 	defer cancel()
 	if err := h.cfg.Desk.ReadBackNumber(rctx, callID, res.Digits); err != nil {
 		h.log.Warn("read back appeal number", "number", c.Number, "call", callID, "err", err)
 		res.Error = err.Error()
-		return res
+		return res, err
 	}
 	res.Done = true
 	if err := h.cfg.Service.AddHistory(ctx, c.ID, appeals.Entry{Who: a.User, Action: "number_read_back",
 		Detail: map[string]string{"call_id": callID, "digits": res.Digits}}); err != nil {
 		h.log.Warn("record read back", "number", c.Number, "err", err)
 	}
-	return res
+	return res, nil
+}
+
+// errUnknownCall: no call record has the call_id a card is to be linked to.
+var errUnknownCall = errors.New("no call record has this call_id")
+
+// checkCall refuses to link a card to a call_id no call record has. The
+// operator's call now is not checked (callers do not pass it): its record
+// may still be on its way to the database.
+func (h *Handler) checkCall(ctx context.Context, callID string) error {
+	if callID == "" || h.cfg.Calls == nil {
+		return nil
+	}
+	known, err := h.cfg.Calls.KnownCall(ctx, callID)
+	if err != nil {
+		return fmt.Errorf("look up call %q: %w", callID, err)
+	}
+	if !known {
+		return fmt.Errorf("%w: %q", errUnknownCall, callID)
+	}
+	return nil
 }
 
 // get reads a card by its id or, failing that shape, by its number

@@ -30,9 +30,15 @@ func (h *Handler) Routes() []api.Route {
 		if rt.request != nil {
 			errs[http.StatusConflict] = "Stale version, or not possible in the appeal's status"
 		}
-		if rt.path == "/api/v1/calls/{call_id}/read-back" {
+		switch rt.path {
+		case "/api/v1/calls/{call_id}/read-back":
+			errs[http.StatusConflict] = "The call is not linked to the appeal (call_not_linked) or not with an operator now (call_not_connected)"
 			errs[http.StatusBadGateway] = "Telephony could not read the number"
 			errs[http.StatusServiceUnavailable] = "No telephony connected"
+		case "/api/v1/appeals", "/api/v1/appeals/{id}/calls":
+			if rt.method == "POST" {
+				errs[http.StatusUnprocessableEntity] = "No call record has the call_id (unknown_call)"
+			}
 		}
 		out = append(out, api.Route{Method: rt.method, Path: rt.path, Roles: rolesFor(rt.op), Summary: rt.summary,
 			Query: rt.query, Request: rt.request, Response: rt.response, Status: rt.status, Errors: errs, Handle: as(rt.handle)})

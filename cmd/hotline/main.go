@@ -6,6 +6,7 @@
 //	hotline schedule -c FILE --at RFC3339-TIME    the working-hours state at a moment
 //	hotline probe-call -c FILE [--target H:P]     one synthetic call to the hotline, JSON result
 //	hotline loadcall -c FILE --calls N --rate R   a bounded SIP load test
+//	hotline token add [-f FILE] USER ROLE         a new API token, printed once, its digest appended to the tokens file
 //
 // Read serve.go to follow a call: it wires the ARI app (telephony) to the
 // voice menu (ivr), the queue, escalation and appeals.
@@ -34,6 +35,7 @@ commands:
   schedule      print the working-hours state at a moment (-c FILE --at TIME)
   probe-call    call the hotline through Asterisk's SIP and check it answers; JSON result
   loadcall      a bounded SIP load test (--rate --calls --concurrency --keys --hold)
+  token add     a new API token for USER ROLE [EXECUTOR], printed once; its digest goes to the tokens file
 
 run "hotline <command> -h" for a command's flags`)
 }
@@ -57,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = probeCallCmd(args[1:], stdout, stderr)
 	case "loadcall":
 		err = loadcallCmd(args[1:], stdout, stderr)
+	case "token":
+		err = tokenCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0

@@ -326,6 +326,7 @@ func (s *services) routeFor(st schedule.State) string {
 // mount puts the APIs on the HTTP server; event streams end with ctx.
 func (s *services) mount(ctx context.Context, h *httpserver.Server, writable func() error) {
 	h.Handle("/api/v1/", readOnlyUnless(writable, s.api))
+	h.ShowReadinessDetailTo(s.api) // admins' tokens read why a check fails
 	context.AfterFunc(ctx, s.stopStreams)
 }
 

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -14,23 +16,53 @@ import (
 const DefaultMaxBody = 64 << 10
 
 // WriteJSON answers with status and v as JSON. Answers are never cached:
-// cards, callers' numbers and the duty roster are personal data.
+// cards, callers' numbers and the duty roster are personal data. The body is
+// encoded before anything is sent, so a value JSON cannot hold (a time past
+// the year 9999) is a logged 500, never a 200 with an empty body.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode an API answer", "status", status, "err", err)
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(ErrorBody{Error: ErrorDetail{Code: Code(status), Message: "internal error"}})
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(append(b, '\n'))
 }
 
 // Decode reads one JSON object strictly into v: unknown fields, wrong types,
-// malformed JSON and trailing data are answered with a 400 naming the field
-// (none for the body as a whole), a body over the limit (Config.MaxBodyBytes,
-// applied by the route table; DefaultMaxBody otherwise) with a 413, and
-// Decode returns false.
+// malformed JSON, trailing data, duplicate keys, invalid UTF-8 and control
+// or bidi characters in strings (checkJSON) are answered with a 400 naming
+// the field (none for the body as a whole), a body over the limit
+// (Config.MaxBodyBytes, applied by the route table; DefaultMaxBody
+// otherwise) with a 413, and Decode returns false.
 func Decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, DefaultMaxBody))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, DefaultMaxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		Error(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("the body is larger than %d bytes", tooLarge.Limit))
+		return false
+	case err != nil:
+		// A body cut off: the client went away, or stalled past the
+		// server's read timeout.
+		Error(w, http.StatusBadRequest, "", "the body could not be read: "+err.Error())
+		return false
+	case len(bytes.TrimSpace(raw)) == 0:
+		Error(w, http.StatusBadRequest, "", "the body is empty; a JSON object is expected")
+		return false
+	}
+	if err := checkJSON(raw); err != nil {
+		var bad *errBadJSONText
+		errors.As(err, &bad)
+		Error(w, http.StatusBadRequest, bad.field, bad.msg)
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
 			err = errors.New("trailing data after the JSON object")
@@ -40,16 +72,11 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return true
 	}
 	var (
-		syntax   *json.SyntaxError
-		typeErr  *json.UnmarshalTypeError
-		tooLarge *http.MaxBytesError
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
 	)
 	switch {
-	case errors.As(err, &tooLarge):
-		Error(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("the body is larger than %d bytes", tooLarge.Limit))
-	case errors.Is(err, io.EOF):
-		Error(w, http.StatusBadRequest, "", "the body is empty; a JSON object is expected")
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		Error(w, http.StatusBadRequest, "", "malformed JSON: "+err.Error())
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
@@ -62,6 +89,7 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		Error(w, http.StatusBadRequest, field, "unknown field "+field)
 	default:
+		// A value a type refuses (time.Time's UnmarshalJSON, …).
 		Error(w, http.StatusBadRequest, "", err.Error())
 	}
 	return false
@@ -94,7 +122,7 @@ func jsonType(kind string) string {
 }
 
 // Instant reads the RFC 3339 query parameter name, def when it is absent;
-// a bad value is answered with a 400 naming the parameter and Instant
+// a bad value (or one outside MinYear–MaxYear) is answered with a 400 naming the parameter and Instant
 // returns false.
 func Instant(w http.ResponseWriter, r *http.Request, name string, def time.Time) (time.Time, bool) {
 	v := r.URL.Query().Get(name)
@@ -106,8 +134,20 @@ func Instant(w http.ResponseWriter, r *http.Request, name string, def time.Time)
 		Error(w, http.StatusBadRequest, name, fmt.Sprintf("%s: %q: want an RFC 3339 instant such as 2026-12-31T23:00:00+02:00", name, v))
 		return time.Time{}, false
 	}
+	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
+		// What is computed from the instant (the schedule's next change,
+		// up to ~400 days on) must still be a time JSON can carry.
+		Error(w, http.StatusBadRequest, name, fmt.Sprintf("%s: %q: want an instant in the years %d to %d", name, v, MinYear, MaxYear))
+		return time.Time{}, false
+	}
 	return t, true
 }
+
+// The years an instant in a query may fall in (Instant).
+const (
+	MinYear = 1970
+	MaxYear = 9000
+)
 
 // TimePtr is nil for a zero time, so JSON shows null.
 func TimePtr(t time.Time) *time.Time {

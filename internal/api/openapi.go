@@ -91,6 +91,10 @@ func (g *schemaGen) responses(rt Route) map[string]any {
 		return map[string]any{"description": d, "content": map[string]any{"application/json": map[string]any{
 			"schema": map[string]any{"$ref": "#/components/schemas/ErrorBody"}}}}
 	}
+	// Any route may find the database away: the answer says when to retry.
+	unavailable := errorAnswer("The database is unavailable (or the state a change needs is not loaded yet); retry after Retry-After seconds")
+	unavailable["headers"] = map[string]any{"Retry-After": map[string]any{
+		"description": "Seconds to wait before retrying", "schema": map[string]any{"type": "integer"}}}
 	success := map[string]any{"description": http.StatusText(rt.Status)}
 	switch ct := rt.ContentType; {
 	case rt.Response != nil:
@@ -108,11 +112,16 @@ func (g *schemaGen) responses(rt Route) map[string]any {
 		"403":                   errorAnswer("The role may not do this"),
 		"404":                   errorAnswer("No such resource"),
 		"500":                   errorAnswer("Internal error"),
+		"503":                   unavailable,
 	}
 	if rt.Request != nil {
 		out["413"] = errorAnswer("Body too large")
 	}
 	for status, d := range rt.Errors {
+		if status == http.StatusServiceUnavailable {
+			unavailable["description"] = d + "; or the database is unavailable"
+			continue
+		}
 		out[strconv.Itoa(status)] = errorAnswer(d)
 	}
 	return out

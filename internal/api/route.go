@@ -22,6 +22,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slobozhanske/hotline/internal/apiauth"
 )
@@ -61,7 +64,20 @@ type Config struct {
 	Log  *slog.Logger
 	// MaxBodyBytes limits request bodies (default DefaultMaxBody).
 	MaxBodyBytes int64
+	// Registerer gets the requests' metrics (hotline_http_requests_total,
+	// hotline_http_request_duration_seconds); nil: not registered.
+	Registerer prometheus.Registerer
+	// StreamWriteTimeout bounds each write of an event stream, which the
+	// server's write timeout does not (default DefaultStreamWriteTimeout).
+	StreamWriteTimeout time.Duration
 }
+
+// DefaultStreamWriteTimeout is Config.StreamWriteTimeout's default: twice
+// the queue's heartbeat, so an idle stream's comments always fit.
+const DefaultStreamWriteTimeout = 30 * time.Second
+
+// eventStream is the content type of Server-Sent Events routes.
+const eventStream = "text/event-stream"
 
 // OpenAPIPath is where the document of every route is served.
 const OpenAPIPath = "/api/v1/openapi.json"
@@ -69,10 +85,11 @@ const OpenAPIPath = "/api/v1/openapi.json"
 // API serves the routes of every table it was built from, and their
 // OpenAPI document.
 type API struct {
-	cfg    Config
-	mux    *http.ServeMux
-	routes []Route
-	doc    []byte
+	cfg     Config
+	mux     *http.ServeMux
+	routes  []Route
+	doc     []byte
+	metrics *metrics
 }
 
 // New builds the handler of the tables. It fails on a route without a
@@ -88,7 +105,14 @@ func New(cfg Config, tables ...[]Route) (*API, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBody
 	}
-	a := &API{cfg: cfg, mux: http.NewServeMux()}
+	if cfg.StreamWriteTimeout <= 0 {
+		cfg.StreamWriteTimeout = DefaultStreamWriteTimeout
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("api: register metrics: %w", err)
+	}
+	a := &API{cfg: cfg, mux: http.NewServeMux(), metrics: m}
 	a.routes = append(a.routes, Route{Method: "GET", Path: OpenAPIPath, Roles: Everyone,
 		Summary: "The OpenAPI 3 document of every API", Response: map[string]any{}, Status: http.StatusOK, Handle: a.serveOpenAPI})
 	for _, t := range tables {
@@ -109,22 +133,40 @@ func New(cfg Config, tables ...[]Route) (*API, error) {
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		Error(w, http.StatusNotFound, "", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
-	var err error
 	if a.doc, err = openAPI(a.routes); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// ServeHTTP implements http.Handler. Mount it at "/api/v1/".
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. Mount it at "/api/v1/". Every request
+// is counted by the route it matched.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	// The mux sets r.Pattern to the route it picks, the fallback's "/"
+	// when none matched.
+	r.Pattern = ""
+	a.mux.ServeHTTP(rec, r)
+	a.metrics.observe(r, rec.status(), time.Since(start))
+}
+
+// Authenticate says who the request's credentials belong to, by the
+// tokens the API was built with: for the parts of the server outside the
+// route tables that show more to an admin (the readiness detail).
+func (a *API) Authenticate(r *http.Request) (apiauth.Actor, bool) { return a.cfg.Auth.Authenticate(r) }
 
 // Routes are the routes served, the document's own included.
 func (a *API) Routes() []Route { return slices.Clone(a.routes) }
 
-// guard authenticates the request, checks the role and limits the body
-// before the handler.
+// guard authenticates the request, checks the role, refuses bad text in
+// the path and the query (checkRequest) and limits the body before the
+// handler. An event stream's deadlines are its own (stream).
 func (a *API) guard(rt Route) http.Handler {
+	var wildcards []string
+	for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+		wildcards = append(wildcards, m[1])
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, ok := a.cfg.Auth.Authenticate(r)
 		if !ok {
@@ -136,7 +178,17 @@ func (a *API) guard(rt Route) http.Handler {
 			Error(w, http.StatusForbidden, "", "the "+string(actor.Role)+" role may not "+rt.Method+" "+rt.Path)
 			return
 		}
+		if !checkRequest(w, r, wildcards) {
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes)
+		if rt.ContentType == eventStream {
+			rc := http.NewResponseController(w)
+			// The server's read timeout would end the request's context
+			// (its background read fails) while the stream goes on.
+			_ = rc.SetReadDeadline(time.Time{})
+			w = &stream{ResponseWriter: w, rc: rc, writeTimeout: a.cfg.StreamWriteTimeout}
+		}
 		rt.Handle(w, r, actor)
 	})
 }
