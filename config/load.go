@@ -28,6 +28,10 @@ func Load(path string) (*Config, error) {
 	setDefaults(v)
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	// A variable set to "" is an override like any other: it is how a
+	// deployment turns off what the file or the defaults turn on
+	// (HOTLINE_SIP_PROBE_TARGET="" stops the SIP probe).
+	v.AllowEmptyEnv(true)
 	// Bind every leaf of the schema explicitly: AutomaticEnv alone only sees
 	// keys that already appear in the file, so secrets kept out of the file
 	// (ari.password, database.url) would never be read from the environment.
