@@ -30,8 +30,12 @@ func testConfig(tb testing.TB, dbURL, ariURL string) *config.Config {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	cfg.API.Tokens = append(cfg.API.Tokens, config.Token{User: "test-admin", Role: "admin", Token: testAdminToken})
 	return cfg
 }
+
+// testAdminToken is an admin's: readiness() reads the checks' detail with it.
+const testAdminToken = "token-test-admin-0123456789"
 
 func testLogger(t *testing.T) *slog.Logger {
 	if testing.Verbose() {
@@ -82,9 +86,23 @@ func startServerAt(t *testing.T, cfg *config.Config, now func() time.Time) strin
 	return "http://" + addr
 }
 
+// readiness is /readyz as an admin reads it, with why each check fails.
 func readiness(t *testing.T, base string) (int, httpserver.Readiness) {
 	t.Helper()
-	resp, err := http.Get(base + "/readyz")
+	return readinessAs(t, base, testAdminToken)
+}
+
+// readinessAs is /readyz with the bearer token ("" for none).
+func readinessAs(t *testing.T, base, token string) (int, httpserver.Readiness) {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+"/readyz", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET /readyz: %v", err)
 	}
@@ -135,6 +153,19 @@ func TestServerWithoutAsteriskIsAliveAndReportsEachPart(t *testing.T) {
 		return code == http.StatusServiceUnavailable && r.Checks["database"].OK && !r.Checks["ari"].OK &&
 			strings.Contains(r.Checks["ari"].Error, "not connected")
 	})
+	// Without an admin's token: ok or not per check, and nothing of why
+	// (the detail names URLs, hosts and the database's user).
+	for _, token := range []string{"", "not-a-token"} {
+		code, r := readinessAs(t, base, token)
+		if code != http.StatusServiceUnavailable || r.Checks["ari"].OK || !r.Checks["database"].OK {
+			t.Errorf("/readyz with %q: %d %+v", token, code, r)
+		}
+		for name, c := range r.Checks {
+			if c.Error != "" {
+				t.Errorf("/readyz with %q tells why %s fails: %q", token, name, c.Error)
+			}
+		}
+	}
 
 	resp, err = http.Get(base + "/metrics")
 	if err != nil {
