@@ -78,6 +78,7 @@ type App struct {
 	abandoned   chan struct{} // closed by Abandon: another controller took over
 	abandonOnce sync.Once
 
+	runTag   string                                         // this run's mark in the ids it gives Asterisk (playbacks)
 	history  CallHistory                                    // open records of calls to take over (TakeOverWith)
 	onListed func(ctx context.Context, channelIDs []string) // after each listing of the app's channels (OnListed)
 	orphans  orphans                                        // legs and bridges left by a previous controller
@@ -101,6 +102,7 @@ func NewApp(cfg Config, records callrecord.Recorder, metrics *Metrics, log *slog
 		owners:    map[string]*Channel{},
 		bridges:   map[string]bool{},
 		abandoned: make(chan struct{}),
+		runTag:    newID()[:6],
 	}
 	if cfg.Fence != nil {
 		a.rest.fence = cfg.Fence
@@ -341,6 +343,7 @@ func (a *App) newCall(ch ariclient.ChannelData, args []string) *Call {
 	if ch.Dialplan != nil {
 		c.dialed = ch.Dialplan.Exten
 	}
+	c.upAtStart = ch.State == "Up"
 	return c
 }
 

@@ -19,6 +19,7 @@ type Call struct {
 	channelName  string // e.g. PJSIP/op101-00000001
 	args         []string
 	readopted    bool                 // found in the app after a (re)connect, not announced by StasisStart
+	upAtStart    bool                 // the channel was answered when the app took it (a call taken over)
 	past         *callrecord.PastCall // the record a previous controller left, continued by this call
 
 	seq        int
@@ -71,6 +72,16 @@ func (c *Call) Outcome() ivr.Outcome { return c.outcome }
 
 // Answer answers the channel and records when.
 func (c *Call) Answer(ctx context.Context) error {
+	// A call taken over is usually answered already, and may be in the
+	// middle of the previous controller's prompt: Asterisk would hold an
+	// answer until that prompt ends (ari-traces 05), so none is sent.
+	if c.readopted && c.upAtStart {
+		if c.answeredAt.IsZero() {
+			c.answeredAt = time.Now()
+			c.app.records.Answered(c.id, c.answeredAt)
+		}
+		return nil
+	}
 	if err := c.app.rest.answer(ctx, c.channelID); err != nil {
 		return c.errGone(err)
 	}

@@ -193,7 +193,10 @@ func (c *Channel) Play(ctx context.Context, interruptible bool, media ...ivr.Med
 		}
 		c.playbackSeq++
 		// Our own playback id: PlaybackFinished can arrive before the HTTP response.
-		pbID := fmt.Sprintf("%s-pb%d", c.channelID, c.playbackSeq)
+		// The run's tag keeps the id apart from a playback the previous
+		// controller may still have going on a call taken over (Asterisk
+		// refuses a playback id in use).
+		pbID := fmt.Sprintf("%s-%s-pb%d", c.channelID, c.app.runTag, c.playbackSeq)
 		if err := c.app.rest.play(ctx, c.channelID, pbID, string(m)); err != nil {
 			c.app.metrics.commandErrors.WithLabelValues("play").Inc()
 			return c.errGone(err)
