@@ -217,6 +217,10 @@ func randomPrefix() string {
 	return hex.EncodeToString(b)
 }
 
+// Tag marks the ids of the state changes this dispatcher logs
+// ("st-<tag>-<n>"), so a restore can tell them from another's.
+func (d *Dispatcher) Tag() string { return d.idPrefix }
+
 // StartedAt is when the dispatcher was built: every state change it logs is
 // at or after it, so what operators were before a restart is the state log
 // before it (the new dispatcher logs everyone logged out as it starts).

@@ -23,9 +23,9 @@ type OperatorStore interface {
 	DeleteOperator(ctx context.Context, id, by string) error
 	// Operators lists the stored operators and removals, oldest first.
 	Operators(ctx context.Context) ([]StoredOperator, error)
-	// LastStatesBefore is each operator's latest state logged before the
-	// instant (zero: ever).
-	LastStatesBefore(ctx context.Context, before time.Time) (map[string]StateChange, error)
+	// LastStatesNotBy is each operator's latest state logged by any
+	// dispatcher but the one whose tag is given (Dispatcher.Tag).
+	LastStatesNotBy(ctx context.Context, tag string) (map[string]StateChange, error)
 }
 
 // StoredOperator is an operator as stored: a definition, or the mark that
@@ -162,11 +162,12 @@ func MergeOperators(fromConfig []Operator, rows []StoredOperator, queues []strin
 // stopped: available (also if they were ringing, talking or wrapping up) or
 // paused with their reason — as they had asked, so a pause or logout asked
 // for during a call holds. The rest stay logged out. What they were is the
-// last state logged before the dispatcher started: it logs every operator
-// logged out as it is built, and those rows (possibly written already) must
-// not hide the ones from before the restart.
+// last state another dispatcher logged (the one before a restart, or the
+// active server this standby takes over from, which may have logged after
+// this one started): this dispatcher logs every operator logged out as it
+// is built, and those rows must not hide the others'.
 func (r *Roster) restorePresence(ctx context.Context) error {
-	last, err := r.store.LastStatesBefore(ctx, r.d.StartedAt())
+	last, err := r.store.LastStatesNotBy(ctx, r.d.Tag())
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/slobozhanske/hotline/telephony/queue"
 )
@@ -53,7 +52,7 @@ func (s *memStore) Operators(context.Context) ([]queue.StoredOperator, error) {
 	return slices.Clone(s.rows), nil
 }
 
-func (s *memStore) LastStatesBefore(context.Context, time.Time) (map[string]queue.StateChange, error) {
+func (s *memStore) LastStatesNotBy(context.Context, string) (map[string]queue.StateChange, error) {
 	return s.last, nil
 }
 

@@ -90,12 +90,13 @@ func (s *Store) Operators(ctx context.Context) ([]queue.StoredOperator, error) {
 	return out, nil
 }
 
-// LastStatesBefore is each operator's latest state logged before the given
-// time (zero: ever): what the roster restores after a restart.
-func (s *Store) LastStatesBefore(ctx context.Context, before time.Time) (map[string]queue.StateChange, error) {
+// LastStatesNotBy is each operator's latest state logged by a dispatcher
+// other than the one tagged tag (state ids are "st-<tag>-<n>"): what the
+// roster restores after a restart or a takeover.
+func (s *Store) LastStatesNotBy(ctx context.Context, tag string) (map[string]queue.StateChange, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (operator_id) id, operator_id, state, presence, reason, online, call_id, queue, at
-		FROM queue_operator_states WHERE $1::timestamptz IS NULL OR at < $1
-		ORDER BY operator_id, at DESC, seq DESC`, nullTime(before))
+		FROM queue_operator_states WHERE id NOT LIKE 'st-' || $1 || '-%'
+		ORDER BY operator_id, at DESC, seq DESC`, tag)
 	if err != nil {
 		return nil, fmt.Errorf("read last operator states: %w", err)
 	}
@@ -110,12 +111,6 @@ func (s *Store) LastStatesBefore(ctx context.Context, before time.Time) (map[str
 	return out, nil
 }
 
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
 
 // History reads an operator's state log between from and to, in order.
 func (s *Store) History(ctx context.Context, operatorID string, from, to time.Time) ([]queue.StateChange, error) {
