@@ -162,12 +162,20 @@ func rigConfig(t testing.TB, dbURL, ariURL string, tune func(*config.Config)) *c
 // and waits until it has connected to ARI and listed the channels it may
 // take over.
 func (r *rig) startServe(at time.Time) {
-	t, cfg := r.t, r.cfg
+	r.t.Helper()
+	listings := r.appListings()
+	r.startServeConfig(r.cfg, at)
+	r.waitConnected(listings)
+}
+
+// startServeConfig runs a server with cfg in this process and waits until
+// it listens (a standby does not connect to ARI).
+func (r *rig) startServeConfig(cfg *config.Config, at time.Time) {
+	t := r.t
 	t.Helper()
 	if at.IsZero() {
 		at = mondayMorning
 	}
-	listings := r.appListings()
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stopServe = cancel
 	started := make(chan string, 1)
@@ -189,8 +197,6 @@ func (r *rig) startServe(at time.Time) {
 			t.Errorf("serve on shutdown: %v", err)
 		}
 	})
-
-	r.waitConnected(listings)
 }
 
 // waitConnected waits until a server has connected to ARI and listed the

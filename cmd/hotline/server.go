@@ -69,6 +69,9 @@ func newServer(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks 
 	if s.svc, err = newServices(cfg, domain, s.pool, reg, log, hooks.now); err != nil {
 		return nil, err
 	}
+	if cfg.Standby.Enabled {
+		s.svc.standby = func() bool { return !s.active.Load() }
+	}
 	if cfg.SIP.ProbeTarget != "" {
 		if s.prober, err = sipprobe.New(cfg.SIP.ProbeTarget, cfg.SIP.ProbeTransport, log.With("component", "sipprobe"), reg); err != nil {
 			return nil, err

@@ -75,6 +75,11 @@ type services struct {
 	// calls reads the call records: calls taken over, operators' views.
 	calls *callrecordpg.History
 
+	// standby, when set, says this server is the standby of a pair: what
+	// its dispatcher logs then (every operator logged out, as it is built)
+	// is not the operators' state, which the active server logs.
+	standby func() bool
+
 	// loaded is closed once the stored state calls are routed by (the
 	// schedule's exceptions and override, the duty roster, the operators
 	// and their presence) has replaced the config's.
@@ -126,7 +131,7 @@ func newServices(cfg *config.Config, d *domain, pool *store.Pool, reg prometheus
 		s.queueStore = queuepg.New(pool)
 		s.stateLog = queuepg.NewStateLog(pool, cfg.Calls.RecordBuffer, log.With("component", "operator-states"), reg)
 		s.dispatcher, err = queue.New(queue.Config{Queues: d.queues.queues, Operators: d.queues.operators,
-			StateLog: s.stateLog, Metrics: reg, Log: log.With("component", "queue")})
+			StateLog: activeLog{s}, Metrics: reg, Log: log.With("component", "queue")})
 		if err != nil {
 			return nil, fmt.Errorf("operator queue: %w", err)
 		}
@@ -225,6 +230,16 @@ func (s *services) handleCall(ctx context.Context, call *ari.Call) {
 	start, state := s.route(call)
 	if err := s.flowFor(call).Run(ctx, call, start, state); err != nil {
 		call.Log().Error("menu ended with an error", "err", err)
+	}
+}
+
+// activeLog passes the operators' state changes to the state log unless
+// this server is the standby.
+type activeLog struct{ s *services }
+
+func (l activeLog) Append(c queue.StateChange) {
+	if l.s.standby == nil || !l.s.standby() {
+		l.s.stateLog.Append(c)
 	}
 }
 

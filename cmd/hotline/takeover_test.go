@@ -37,6 +37,27 @@ type childSpec struct {
 	ARI  string    `json:"ari"`
 	At   time.Time `json:"at"`
 	Tune string    `json:"tune"`
+	// Pair runs the child as one of a standby pair (standby.enabled).
+	Pair *pairSpec `json:"pair,omitempty"`
+}
+
+// pairSpec is one server of a standby pair: its name in the lease and the
+// ARI user it logs in as (so the ARI test server tells the two apart).
+type pairSpec struct {
+	Instance    string        `json:"instance"`
+	ARIUser     string        `json:"ari_user"`
+	ARIPassword string        `json:"ari_password"`
+	LeaseTTL    time.Duration `json:"lease_ttl"`
+}
+
+func (p *pairSpec) apply(cfg *config.Config) {
+	if p == nil {
+		return
+	}
+	cfg.Standby.Enabled, cfg.Standby.Instance, cfg.Standby.LeaseTTL = true, p.Instance, p.LeaseTTL
+	if p.ARIUser != "" {
+		cfg.ARI.Username, cfg.ARI.Password = p.ARIUser, config.Secret(p.ARIPassword)
+	}
 }
 
 // childTunes are the config tunes a child server can be started with, by name.
@@ -56,6 +77,7 @@ func TestTakeoverChildServer(t *testing.T) {
 		t.Fatalf("child spec: %v", err)
 	}
 	cfg := rigConfig(t, spec.DB, spec.ARI, childTunes[spec.Tune])
+	spec.Pair.apply(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	started := make(chan string, 1)
@@ -74,17 +96,28 @@ func TestTakeoverChildServer(t *testing.T) {
 
 // child is a server in a process of its own.
 type child struct {
-	cmd  *exec.Cmd
-	done chan struct{}
+	cmd      *exec.Cmd
+	done     chan struct{} // closed when the process has exited
+	listings int           // the app's listings before it started
 }
 
 // startChild runs the first controller in a child process and waits until
 // it has connected to ARI; r.base then points at its HTTP API.
 func (r *rig) startChild(at time.Time, tune string) *child {
+	r.t.Helper()
+	c := r.startChildSpec(childSpec{At: at, Tune: tune})
+	r.waitConnected(c.listings)
+	return c
+}
+
+// startChildSpec runs a server in a child process as spec says and waits
+// until it listens; r.base then points at its HTTP API.
+func (r *rig) startChildSpec(cs childSpec) *child {
 	t := r.t
 	t.Helper()
 	listings := r.appListings()
-	spec, err := json.Marshal(childSpec{DB: r.dbURL, ARI: r.ari.URL(), At: at, Tune: tune})
+	cs.DB, cs.ARI = r.dbURL, r.ari.URL()
+	spec, err := json.Marshal(cs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +135,7 @@ func (r *rig) startChild(at time.Time, tune string) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the child server: %v", err)
 	}
-	c := &child{cmd: cmd, done: make(chan struct{})}
+	c := &child{cmd: cmd, done: make(chan struct{}), listings: listings}
 	addr := make(chan string, 1)
 	go func() {
 		defer close(c.done)
@@ -123,7 +156,6 @@ func (r *rig) startChild(at time.Time, tune string) *child {
 	case <-time.After(60 * time.Second):
 		t.Fatal("the child server did not listen within 60 s")
 	}
-	r.waitConnected(listings)
 	return c
 }
 
