@@ -88,7 +88,11 @@ type Calls struct {
 	// RecordStallAfter is how long a call-record write may wait before
 	// /readyz reports the writer as stuck.
 	RecordStallAfter time.Duration `mapstructure:"record_stall_after"`
-	RecordingFormat  string        `mapstructure:"recording_format"`
+	// DegradedDutyAlways: with no server connected, Asterisk's dialplan
+	// phones the on-duty chain even in working hours (instead of ringing
+	// the logged-in operators first).
+	DegradedDutyAlways bool   `mapstructure:"degraded_duty_always"`
+	RecordingFormat    string `mapstructure:"recording_format"`
 }
 
 // Schedule is the contact centre's working hours.

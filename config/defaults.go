@@ -27,6 +27,7 @@ var defaults = map[string]any{
 	"calls.max_call_duration":        2 * time.Hour,
 	"calls.record_buffer":            10000,
 	"calls.record_stall_after":       30 * time.Second,
+	"calls.degraded_duty_always":     false,
 	"standby.enabled":                false,
 	"standby.lease_ttl":              3 * time.Second,
 	"calls.recording_format":         "wav",

@@ -42,6 +42,7 @@ type server struct {
 	prober     *sipprobe.Prober
 	probeCalls *sipcall.Monitor
 	lease      *lease.Lease // nil: no standby, this process is always active
+	fallback   *fallbackPublisher
 	active     atomic.Bool
 	leader     prometheus.Gauge
 	ln         net.Listener
@@ -99,6 +100,7 @@ func newServer(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks 
 		return nil, err
 	}
 	s.app.SetHandler(s.svc.handleCall)
+	s.fallback = newFallbackPublisher(s.app, s.svc.fallbackPlan, s.svc.now, log.With("component", "degraded"))
 	s.takeOverCalls()
 	s.addChecks()
 	s.svc.mount(ctx, s.http, s.writable)
@@ -159,6 +161,7 @@ func (s *server) takeOverCalls() {
 	startedAt := time.Now()
 	var orphansClosed atomic.Bool
 	s.app.OnListed(func(ctx context.Context, live []string) {
+		s.fallback.reconnected()
 		if orphansClosed.Load() {
 			return
 		}
@@ -330,6 +333,17 @@ func (s *server) becomeActive(ctx context.Context, jobs *sync.WaitGroup, migrate
 		s.log.Info("this server is active now", "token", s.lease.Token())
 	}
 	goRun(jobs, func() { s.svc.runBackground(ctx, migrated) })
+	// The degraded path's plan, once the state it is made of is loaded (the
+	// config's would overwrite what the previous server left).
+	goRun(jobs, func() {
+		select {
+		case <-ctx.Done():
+		case <-s.svc.loaded:
+			sub := s.svc.dispatcher.Subscribe("")
+			defer sub.Close()
+			s.fallback.run(ctx, sub.C)
+		}
+	})
 	if s.prober != nil {
 		goRun(jobs, func() { s.prober.Run(ctx, s.cfg.SIP.ProbeEvery) })
 	}
