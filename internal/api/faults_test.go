@@ -174,6 +174,7 @@ func TestTheDatabaseAwayIsA503WithRetryAfter(t *testing.T) {
 		{"a dial error", fmt.Errorf("get appeal: %w", refused), 503},
 		{"the server shutting down", fmt.Errorf("q: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}), 503},
 		{"the server starting", &pgconn.PgError{Code: "57P03", Message: "the database system is starting up"}, 503},
+		{"the schema not migrated yet", fmt.Errorf("list escalations: %w", &pgconn.PgError{Code: "42P01", Message: `relation "escalations" does not exist`}), 503},
 		{"a query out of time", fmt.Errorf("q: %w", context.DeadlineExceeded), 503},
 		{"text not in the encoding", fmt.Errorf("q: %w", &pgconn.PgError{Code: "22021", Message: "invalid byte sequence for encoding"}), 400},
 		{"a bug", errors.New("nil map"), 500},

@@ -21,8 +21,10 @@ const RetryAfter = 5 * time.Second
 
 // Unavailable reports whether err says the database could not be reached
 // (refused or dropped connections, a server shutting down or starting, a
-// query that ran out of time), as opposed to one that refused the request.
-// The request may succeed later unchanged, so the answer is a 503.
+// query that ran out of time) or has no schema for it yet (the server
+// answers while its migrations still run in the background), as opposed to
+// one that refused the request. The request may succeed later unchanged,
+// so the answer is a 503; the log line names the error either way.
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
@@ -33,6 +35,9 @@ func Unavailable(err error) bool {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		if pgErr.Code == "42P01" || pgErr.Code == "3F000" { // undefined table, invalid schema: not migrated yet
+			return true
+		}
 		switch pgErr.Code[:min(2, len(pgErr.Code))] {
 		case "08", // connection exception
 			"53", // insufficient resources (too many connections, out of memory or disk)
