@@ -51,7 +51,7 @@ var faultUsers = map[string]string{
 type logCapture struct {
 	mu          sync.Mutex
 	panics      []string
-	unavailable int // "database unavailable" lines of the API
+	unavailable int      // "database unavailable" lines of the API
 	apiErrors   int      // ERROR lines of the API
 	errorLines  []string // and what they say
 }
