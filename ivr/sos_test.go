@@ -4,8 +4,6 @@ import (
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/slobozhanske/hotline/config"
 )
 
 func TestSOSAfterHoursRecordsOpensACardReadsTheNumberAndEscalates(t *testing.T) {
@@ -197,26 +195,22 @@ func TestAnSOSCallerInAnUnknownScheduleStateIsEscalated(t *testing.T) {
 	}
 }
 
-// shippedSOSLimits are the SOS recording limits of config/hotline.yaml as
-// cmd/hotline passes them to the menu, and the escalation settings they
-// are validated against.
-func shippedSOSLimits(t *testing.T) (RecordLimits, config.Escalation) {
-	t.Helper()
-	cfg, err := config.Load("../config/hotline.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := cfg.Escalation
-	return RecordLimits{MaxDuration: e.RecordMax, MaxSilence: e.RecordSilence, Attempts: e.RecordRetries + 1}, e
+// Issue 10: with no RTP from the caller Asterisk's silence detection never
+// fires, so each recording runs to its limit and comes back empty. The
+// person on duty is still phoned, with the caller's number and a card that
+// says the recording is empty. The shipped config's limits are run in
+// sos_shipped_test.go (package ivr_test: the config imports the domains,
+// which import this package), which bounds that wait by
+// escalation.dial_within.
+func TestAnSOSWhoseAudioNeverArrivesReachesTheDutyPhone(t *testing.T) {
+	sosWithoutAudio(t, RecordLimits{MaxDuration: 30 * time.Second, MaxSilence: 5 * time.Second, Attempts: 2})
 }
 
-// Issue 10: with no RTP from the caller Asterisk's silence detection never
-// fires, so each recording runs to its limit and comes back empty. With the
-// shipped config the person on duty is still phoned within
-// escalation.dial_within of the SOS key (90 s), with the caller's number
-// and a card that says the recording is empty.
-func TestAnSOSWhoseAudioNeverArrivesReachesTheDutyPhoneWithinTheBound(t *testing.T) {
-	lim, esc := shippedSOSLimits(t)
+// sosWithoutAudio runs an after-hours SOS whose recordings (lim) all run to
+// their limit empty, checks that the caller is escalated with an empty
+// card, and returns how long after the SOS key the escalation started.
+func sosWithoutAudio(t *testing.T, lim RecordLimits) time.Duration {
+	t.Helper()
 	w := newWorld(t, append([]*cue{whenAsked().press("1")}, times(lim.Attempts, func() *cue { return whenRecording().audioNeverArrives() })...)...)
 	w.flow.Options.SOS = lim
 	w.run("after_hours", afterHour)
@@ -241,9 +235,6 @@ func TestAnSOSWhoseAudioNeverArrivesReachesTheDutyPhoneWithinTheBound(t *testing
 		t.Fatalf("never heard sos-intro: %v", w.call.heard())
 	}
 	waited := w.esc.clockAtStart[0] - key
-	if waited > esc.SOSWorstWait() || waited > esc.DialWithin {
-		t.Errorf("the escalation started %s after the SOS key; config bounds it by %s (dial_within %s)", waited, esc.SOSWorstWait(), esc.DialWithin)
-	}
 	if len(w.appeals.created) != 1 {
 		t.Fatalf("created %+v", w.appeals.created)
 	}
@@ -252,6 +243,7 @@ func TestAnSOSWhoseAudioNeverArrivesReachesTheDutyPhoneWithinTheBound(t *testing
 	}
 	w.wantHeard("sos-alerted", "appeal-registered")
 	w.wantOutcome(Outcome{Kind: OutcomeSOSEscalated, AppealNumber: "2026-000123"})
+	return waited
 }
 
 // Issue 10: the caller who stayed past the beep and hung up during the
