@@ -11,6 +11,9 @@ import (
 	"text/template"
 	"time"
 	_ "time/tzdata" // time zones resolve on hosts without a tz database
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
+	"github.com/slobozhanske/hotline/telephony/escalation"
 )
 
 // Regulatory cap on resolution time (the city procedure: at most 45 days).
@@ -40,6 +43,19 @@ type checker struct{ problems []Problem }
 
 func (c *checker) add(path, value, format string, args ...any) {
 	c.problems = append(c.problems, Problem{Path: path, Value: value, Message: fmt.Sprintf(format, args...)})
+}
+
+// delegate adds the problems a domain's own validator found in the section
+// at path: the domain owns those rules (the config only checks that the
+// keys parse and that references resolve), and its field names are the
+// section's keys, so the problems name the keys as the file has them.
+func (c *checker) delegate(path string, err error) {
+	for _, fe := range fielderr.All(fielderr.Prefix(path, err)) {
+		c.problems = append(c.problems, Problem{Path: fe.Field, Value: fe.Value, Message: fe.Message})
+	}
+	if err != nil && len(fielderr.All(err)) == 0 {
+		c.problems = append(c.problems, Problem{Path: path, Message: err.Error()})
+	}
 }
 
 func (c *checker) positive(path string, d time.Duration) {
@@ -424,11 +440,12 @@ func (c *Config) validateAppeals(ch *checker) {
 
 func (c *Config) validateEscalation(ch *checker) {
 	e := c.Escalation
-	if !strings.Contains(e.TrunkEndpoint, "%s") {
-		ch.add("escalation.trunk_endpoint", e.TrunkEndpoint, "must contain %%s where the number goes, e.g. PJSIP/%%s@trunk")
+	// The hotline phones numbers through the trunk, so the trunk is
+	// required here; the engine checks the endpoint's form (Settings).
+	if e.TrunkEndpoint == "" {
+		ch.add("escalation.trunk_endpoint", "", "must be set, with %%s where the number goes, e.g. PJSIP/%%s@trunk")
 	}
-	ch.positive("escalation.ring_timeout", e.RingTimeout)
-	ch.positive("escalation.ack_timeout", e.AckTimeout)
+	ch.delegate("escalation", e.Settings().Validate())
 	ch.positive("escalation.record_max", e.RecordMax)
 	ch.positive("escalation.record_silence", e.RecordSilence)
 	ch.positive("escalation.dial_within", e.DialWithin)
@@ -450,15 +467,6 @@ func (c *Config) validateEscalation(ch *checker) {
 				"with record_retries %d a caller whose audio never reaches Asterisk waits %s (%d recordings to the limit and the prompts) before the person on duty is phoned, more than escalation.dial_within %s: %s",
 				e.RecordRetries, worst, e.RecordRetries+1, e.DialWithin, advice)
 		}
-	}
-	if e.RetryDelay < 0 {
-		ch.add("escalation.retry_delay", e.RetryDelay.String(), "must not be negative")
-	}
-	if e.AttemptsPerDuty < 1 {
-		ch.add("escalation.attempts_per_person", strconv.Itoa(e.AttemptsPerDuty), "must be at least 1")
-	}
-	if e.MaxRounds < 0 {
-		ch.add("escalation.max_rounds", strconv.Itoa(e.MaxRounds), "must not be negative (0: keep going)")
 	}
 	for i, s := range e.Roster {
 		path := fmt.Sprintf("escalation.roster[%d]", i)
@@ -517,5 +525,15 @@ func (c *Config) validateAPI(ch *checker) {
 		if t.Role == "executor" && !executors[t.Executor] {
 			ch.add(path+".executor", t.Executor, "an executor's token names an organisation from appeals.executors")
 		}
+	}
+}
+
+// Settings are the escalation engine's settings from this section; the
+// engine validates them (escalation.Settings.Validate), the config check
+// included, so each rule is written once.
+func (e Escalation) Settings() escalation.Settings {
+	return escalation.Settings{
+		CallerID: e.CallerID, TrunkEndpoint: e.TrunkEndpoint, RingTimeout: e.RingTimeout, AckTimeout: e.AckTimeout,
+		AttemptsPerPerson: e.AttemptsPerDuty, RetryDelay: e.RetryDelay, MaxRounds: e.MaxRounds,
 	}
 }

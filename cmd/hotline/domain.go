@@ -110,10 +110,7 @@ func queueConfig(cfg *config.Config) (queueSetup, error) {
 // duty roster that seeds the database on first start.
 func escalationConfig(cfg *config.Config) (escalation.Settings, []escalation.Shift, error) {
 	e := cfg.Escalation
-	settings := escalation.Settings{
-		CallerID: e.CallerID, TrunkEndpoint: e.TrunkEndpoint, RingTimeout: e.RingTimeout, AckTimeout: e.AckTimeout,
-		AttemptsPerPerson: e.AttemptsPerDuty, RetryDelay: e.RetryDelay, MaxRounds: e.MaxRounds,
-	}
+	settings := e.Settings()
 	var errs []error
 	if err := settings.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("escalation: %w", err))
