@@ -111,7 +111,6 @@ func (s *Store) LastStatesNotBy(ctx context.Context, tag string) (map[string]que
 	return out, nil
 }
 
-
 // History reads an operator's state log between from and to, in order.
 func (s *Store) History(ctx context.Context, operatorID string, from, to time.Time) ([]queue.StateChange, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, operator_id, state, presence, reason, online, call_id, queue, at
