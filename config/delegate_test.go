@@ -48,3 +48,54 @@ func TestTheEscalationsOwnChecksNameTheKeysOfTheFile(t *testing.T) {
 	_, err = config.Load(writeFile(t, body))
 	mustContain(t, problems(t, err), "escalation.trunk_endpoint: must be set")
 }
+
+// edited is the shipped config with each pair (old, new) replaced once.
+func edited(t *testing.T, pairs ...string) string {
+	t.Helper()
+	shipped, err := os.ReadFile("hotline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(shipped)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if !strings.Contains(body, pairs[i]) {
+			t.Fatalf("test setup: %q not in hotline.yaml", pairs[i])
+		}
+		body = strings.Replace(body, pairs[i], pairs[i+1], 1)
+	}
+	return body
+}
+
+// reportedOnce fails unless exactly one problem names path.
+func reportedOnce(t *testing.T, got []string, path string) {
+	t.Helper()
+	n := 0
+	for _, p := range got {
+		if strings.HasPrefix(p, path+":") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%s reported %d times, want once:\n  %s", path, n, strings.Join(got, "\n  "))
+	}
+}
+
+// The dispatcher owns the queues' and operators' rules (queue.Config.Validate);
+// the config's check names each bad key as the file has it, every one in
+// one run.
+func TestTheDispatchersOwnChecksNameTheKeysOfTheFile(t *testing.T) {
+	body := edited(t,
+		"wrap_up: 30s ", "wrap_up: -1s ", // the second queue
+		"{id: op102, name: Оператор 102, endpoint: PJSIP/op102, queues: [operators, appeals]}",
+		"{id: op102, name: Оператор 102, endpoint: PJSIP/op102, queues: [operators, appeals], skills: {night: 2000}}",
+		"endpoint: PJSIP/op105", "endpoint: PJSIP/op104",
+	)
+	_, err := config.Load(writeFile(t, body))
+	got := problems(t, err)
+	mustContain(t, got,
+		`queues[1].wrap_up: must not be negative`,
+		`operators[1].skills.night: penalty must be 0–1000 (value "2000")`,
+		`operators[4].endpoint: already used by operator op104`)
+	reportedOnce(t, got, "queues[1].wrap_up")
+	reportedOnce(t, got, "operators[4].endpoint")
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slobozhanske/hotline/internal/fielderr"
 	"github.com/slobozhanske/hotline/telephony/escalation"
+	"github.com/slobozhanske/hotline/telephony/queue"
 )
 
 // Regulatory cap on resolution time (the city procedure: at most 45 days).
@@ -25,7 +26,6 @@ var (
 	dtmfKeyPattern  = regexp.MustCompile(`^[0-9*#]$`)
 	weekdays        = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 	menuActions     = set("goto", "queue", "operator", "sos", "status", "message", "play", "repeat", "back", "hangup")
-	strategies      = set("longest_idle", "ring_all", "round_robin")
 	overflows       = set("message", "after_hours")
 	priorities      = set("sos", "ordinary", "medium", "long")
 	roles           = set("operator", "executor", "supervisor", "admin")
@@ -308,64 +308,39 @@ func (c *Config) validateAction(ch *checker, path string, a MenuAction, queues m
 }
 
 func (c *Config) validateQueues(ch *checker) {
-	if len(c.Queues) == 0 {
-		// The menu's callers go to the first queue when their retries run
-		// out (on_exhausted defaults to the operator), and SOS in working hours.
-		ch.add("queues", "[]", "at least one operator queue is required")
-	}
-	seen := map[string]bool{}
+	// The dispatcher owns the queues' and operators' rules (names, timings,
+	// operators in queues that exist; queue.Config.Validate), at least one
+	// queue among them: the menu's callers go to the first queue when their
+	// retries run out, and SOS in working hours. What callers hear is the
+	// config's to check.
+	ch.delegate("", c.Dispatcher().Validate())
 	for i, q := range c.Queues {
 		path := fmt.Sprintf("queues[%d]", i)
-		if !namePattern.MatchString(q.Name) {
-			ch.add(path+".name", q.Name, "must be lower-case letters, digits, _ and -")
-		}
-		if seen[q.Name] {
-			ch.add(path+".name", q.Name, "duplicate queue name")
-		}
-		seen[q.Name] = true
-		ch.oneOf(path+".strategy", q.Strategy, strategies)
 		ch.oneOf(path+".overflow", q.Overflow, overflows)
-		ch.positive(path+".ring_timeout", q.RingTimeout)
-		if q.WrapUp < 0 {
-			ch.add(path+".wrap_up", q.WrapUp.String(), "must not be negative")
-		}
-		ch.positive(path+".max_wait", q.MaxWait)
 		ch.positive(path+".announce_every", q.AnnounceEvery)
-		ch.positive(path+".service_level", q.ServiceLevel)
-		if q.MaxLength < 1 {
-			ch.add(path+".max_length", strconv.Itoa(q.MaxLength), "must be at least 1")
-		}
-		if q.MaxNoAnswer < 1 {
-			ch.add(path+".max_no_answer", strconv.Itoa(q.MaxNoAnswer), "must be at least 1")
-		}
 		if q.LeaveMessageKey != "" && !dtmfKeyPattern.MatchString(q.LeaveMessageKey) {
 			ch.add(path+".leave_message_key", q.LeaveMessageKey, "must be one of 0–9, * or #")
 		}
 	}
-	ids := map[string]bool{}
-	endpoints := map[string]bool{}
-	for i, op := range c.Operators {
-		path := fmt.Sprintf("operators[%d]", i)
-		if !namePattern.MatchString(op.ID) {
-			ch.add(path+".id", op.ID, "must be lower-case letters, digits, _ and -")
-		}
-		if ids[op.ID] {
-			ch.add(path+".id", op.ID, "duplicate operator id")
-		}
-		ids[op.ID] = true
-		if !endpointPattern.MatchString(op.Endpoint) {
-			ch.add(path+".endpoint", op.Endpoint, "must be TECH/resource, e.g. PJSIP/op101")
-		}
-		if endpoints[op.Endpoint] {
-			ch.add(path+".endpoint", op.Endpoint, "endpoint used by two operators")
-		}
-		endpoints[op.Endpoint] = true
-		for _, qn := range op.Queues {
-			if !seen[qn] {
-				ch.add(path+".queues", qn, "no such queue")
-			}
-		}
+}
+
+// Dispatcher is the dispatcher's part of the queues and operators sections;
+// the dispatcher validates it (queue.Config.Validate), the config check
+// included.
+func (c *Config) Dispatcher() queue.Config {
+	var qc queue.Config
+	for _, q := range c.Queues {
+		qc.Queues = append(qc.Queues, queue.QueueConfig{
+			Name: q.Name, Title: q.Title, Strategy: queue.Strategy(q.Strategy),
+			RingTimeout: q.RingTimeout, WrapUp: q.WrapUp, MaxNoAnswer: q.MaxNoAnswer,
+			MaxWait: q.MaxWait, MaxLength: q.MaxLength, ServiceLevel: q.ServiceLevel, Skills: q.Skills,
+		})
 	}
+	for _, o := range c.Operators {
+		qc.Operators = append(qc.Operators, queue.Operator{ID: o.ID, Name: o.Name, Endpoint: o.Endpoint,
+			Queues: o.Queues, Skills: o.Skills})
+	}
+	return qc
 }
 
 func (c *Config) validateAppeals(ch *checker) {

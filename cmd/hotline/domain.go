@@ -78,12 +78,9 @@ func queueConfig(cfg *config.Config) (queueSetup, error) {
 	if len(cfg.Queues) == 0 {
 		return qs, nil
 	}
+	dispatcher := cfg.Dispatcher()
+	qs.queues, qs.operators = dispatcher.Queues, dispatcher.Operators
 	for _, q := range cfg.Queues {
-		qs.queues = append(qs.queues, queue.QueueConfig{
-			Name: q.Name, Title: q.Title, Strategy: queue.Strategy(q.Strategy),
-			RingTimeout: q.RingTimeout, WrapUp: q.WrapUp, MaxNoAnswer: q.MaxNoAnswer,
-			MaxWait: q.MaxWait, MaxLength: q.MaxLength, ServiceLevel: q.ServiceLevel, Skills: q.Skills,
-		})
 		var key byte
 		if q.LeaveMessageKey != "" {
 			key = q.LeaveMessageKey[0]
@@ -93,10 +90,6 @@ func queueConfig(cfg *config.Config) (queueSetup, error) {
 			Record: q.Record, PostCallRating: q.PostCallRating, CallerIDName: q.CallerIDForOperator,
 		}
 		qs.afterHours[q.Name] = q.Overflow == "after_hours"
-	}
-	for _, o := range cfg.Operators {
-		qs.operators = append(qs.operators, queue.Operator{ID: o.ID, Name: o.Name, Endpoint: o.Endpoint,
-			Queues: o.Queues, Skills: o.Skills})
 	}
 	// The dispatcher's own checks, run here so check-config finds what the
 	// server would refuse at start.

@@ -177,19 +177,10 @@ func New(cfg Config) (*Dispatcher, error) {
 	if d.releaseTimeout <= 0 {
 		d.releaseTimeout = DefaultReleaseTimeout
 	}
-	if len(cfg.Queues) == 0 {
-		return nil, fmt.Errorf("queue: no queues configured")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	for i, qc := range cfg.Queues {
-		if !idPattern.MatchString(qc.Name) {
-			return nil, fmt.Errorf("queue %d: %w", i, &FieldError{Field: "name", Value: qc.Name, Message: "must be lower-case letters, digits, _ and -"})
-		}
-		if _, dup := d.queues[qc.Name]; dup {
-			return nil, fmt.Errorf("queue %s: %w", qc.Name, ErrDuplicate)
-		}
-		if _, err := ParseStrategy(string(qc.Strategy)); err != nil {
-			return nil, fmt.Errorf("queue %s: %w", qc.Name, err)
-		}
+	for _, qc := range cfg.Queues {
 		q := &queueState{cfg: qc.withDefaults(), rrLast: -1}
 		d.queues[qc.Name] = q
 		d.queueList = append(d.queueList, q)

@@ -142,33 +142,44 @@ var (
 	skillPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 )
 
-// Validate checks an operator on its own (not against queues or other operators).
+// Validate checks an operator on its own (not against queues or other
+// operators) and returns every problem, joined; each is a *FieldError named
+// by the operator's key ("endpoint").
 func (o Operator) Validate() error {
+	var errs []error
+	bad := func(field, value, format string, args ...any) {
+		errs = append(errs, fielderr.Value(field, value, format, args...))
+	}
 	if !idPattern.MatchString(o.ID) {
-		return &FieldError{Field: "id", Value: o.ID, Message: "must be lower-case letters, digits, _ and - (at most 63)"}
+		bad("id", o.ID, "must be lower-case letters, digits, _ and - (at most 63)")
 	}
 	if !endpointPattern.MatchString(o.Endpoint) {
-		return &FieldError{Field: "endpoint", Value: o.Endpoint, Message: "must be TECH/resource, e.g. PJSIP/op101"}
+		bad("endpoint", o.Endpoint, "must be TECH/resource, e.g. PJSIP/op101")
 	}
 	if len(o.Name) > 200 {
-		return &FieldError{Field: "name", Value: o.Name[:20] + "…", Message: "at most 200 bytes"}
+		bad("name", o.Name[:20]+"…", "at most 200 bytes")
 	}
 	seen := map[string]bool{}
 	for _, q := range o.Queues {
 		if seen[q] {
-			return &FieldError{Field: "queues", Value: q, Message: "listed twice"}
+			bad("queues", q, "listed twice")
 		}
 		seen[q] = true
 	}
-	for s, p := range o.Skills {
+	skills := make([]string, 0, len(o.Skills))
+	for s := range o.Skills {
+		skills = append(skills, s)
+	}
+	slices.Sort(skills)
+	for _, s := range skills {
 		if !skillPattern.MatchString(s) {
-			return &FieldError{Field: "skills", Value: s, Message: "skill names are lower-case letters, digits, _ and -"}
+			bad("skills", s, "skill names are lower-case letters, digits, _ and -")
 		}
-		if p < 0 || p > 1000 {
-			return &FieldError{Field: "skills." + s, Value: fmt.Sprint(p), Message: "penalty must be 0–1000"}
+		if p := o.Skills[s]; p < 0 || p > 1000 {
+			bad("skills."+s, fmt.Sprint(p), "penalty must be 0–1000")
 		}
 	}
-	return nil
+	return fielderr.Join(errs...)
 }
 
 // FieldError names the field of an input that is wrong.
