@@ -2,7 +2,10 @@ package appeals
 
 import (
 	"fmt"
+	"regexp"
 	"time"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
 )
 
 // TimeBasis says how a term is counted.
@@ -46,38 +49,69 @@ type Classifier struct {
 func newClassifier(cats []Category, execs []Executor) (*Classifier, error) {
 	c := &Classifier{categories: cats, executors: execs,
 		byCode: map[string]Category{}, execByCode: map[string]Executor{}}
+	var errs []error
+	bad := func(field, value, format string, args ...any) {
+		errs = append(errs, fielderr.Value(field, value, format, args...))
+	}
 	for i, e := range execs {
-		if e.Code == "" {
-			return nil, invalid(fmt.Sprintf("executors[%d].code", i), "must be set")
+		path := fmt.Sprintf("executors[%d]", i)
+		switch _, dup := c.execByCode[e.Code]; {
+		case e.Code == "":
+			bad(path+".code", "", "must be set")
+		case !codePattern.MatchString(e.Code):
+			bad(path+".code", e.Code, "must be lower-case letters, digits, _ and -")
+		case dup:
+			bad(path+".code", e.Code, "duplicate executor code")
 		}
-		if _, dup := c.execByCode[e.Code]; dup {
-			return nil, invalid(fmt.Sprintf("executors[%d].code", i), "duplicate executor %q", e.Code)
+		if e.Title == "" {
+			bad(path+".title", "", "must be set")
 		}
 		c.execByCode[e.Code] = e
 	}
 	if len(cats) == 0 {
-		return nil, invalid("categories", "at least one category is needed")
+		bad("categories", "", "must define at least one category")
 	}
 	for i, cat := range cats {
 		path := fmt.Sprintf("categories[%d]", i)
 		switch {
 		case cat.Code == "":
-			return nil, invalid(path+".code", "must be set")
+			bad(path+".code", "", "must be set")
+		case !codePattern.MatchString(cat.Code):
+			bad(path+".code", cat.Code, "must be lower-case letters, digits, _ and -")
 		case c.has(cat.Code):
-			return nil, invalid(path+".code", "duplicate category %q", cat.Code)
-		case !cat.DefaultPriority.Valid():
-			return nil, invalid(path+".default_priority", "unknown priority %q", cat.DefaultPriority)
-		case cat.TimeBasis != TimeWorking && cat.TimeBasis != TimeCalendar:
-			return nil, invalid(path+".time_basis", "must be working or calendar, not %q", cat.TimeBasis)
-		case cat.Executor != "" && !c.HasExecutor(cat.Executor):
-			return nil, invalid(path+".executor", "no executor %q", cat.Executor)
-		case cat.AcceptWithin < 0 || cat.ResolveWithin < 0:
-			return nil, invalid(path, "terms must not be negative")
+			bad(path+".code", cat.Code, "duplicate category code")
 		}
-		c.byCode[cat.Code] = cat
+		if cat.Title == "" {
+			bad(path+".title", "", "must be set")
+		}
+		if !cat.DefaultPriority.Valid() {
+			bad(path+".default_priority", string(cat.DefaultPriority), "unknown priority (one of sos, ordinary, medium, long)")
+		}
+		if cat.TimeBasis != TimeWorking && cat.TimeBasis != TimeCalendar {
+			bad(path+".time_basis", string(cat.TimeBasis), "must be working or calendar")
+		}
+		if cat.Executor != "" && !c.HasExecutor(cat.Executor) {
+			bad(path+".executor", cat.Executor, "no such executor in executors")
+		}
+		if cat.AcceptWithin < 0 {
+			bad(path+".accept_within", cat.AcceptWithin.String(), "must not be negative")
+		}
+		if cat.ResolveWithin < 0 {
+			bad(path+".resolve_within", cat.ResolveWithin.String(), "must not be negative")
+		}
+		if _, dup := c.byCode[cat.Code]; !dup {
+			c.byCode[cat.Code] = cat
+		}
+	}
+	if err := fielderr.Join(errs...); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
+
+// codePattern is the form of category and executor codes: they appear in
+// URLs, reports and the configuration file.
+var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 func (c *Classifier) has(code string) bool { _, ok := c.byCode[code]; return ok }
 

@@ -2,8 +2,11 @@ package appeals
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
 )
 
 // Config is everything the rules depend on, as plain values (cmd/hotline
@@ -121,52 +124,77 @@ type rules struct {
 
 func compile(c Config) (*rules, error) {
 	c = c.withDefaults()
+	if err := check(c); err != nil {
+		return nil, err
+	}
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {
-		return nil, invalid("timezone", "unknown time zone %q: %v", c.TimeZone, err)
+		return nil, err
 	}
 	numbers, err := NewNumbering(c.NumberFormat, c.SeqDigits, c.SpokenPart)
 	if err != nil {
 		return nil, err
 	}
-	for name, d := range map[string]time.Duration{"accept_within": c.AcceptWithin,
-		"accept_within_sos": c.AcceptWithinSOS, "max_resolution": c.MaxResolution} {
-		if d < 0 {
-			return nil, invalid(name, "must be positive")
-		}
-	}
-	for p, d := range c.ResolveAtLeast {
-		if !p.Valid() || d < 0 || d > c.MaxResolution {
-			return nil, invalid("resolve_at_least", "%s: %v must be a known priority and at most max_resolution", p, d)
-		}
-	}
-	for _, f := range c.RequiredFields {
-		if !slices.Contains(requirable, f) {
-			return nil, invalid("required_fields", "unknown field %q (one of %v)", f, requirable)
-		}
-	}
 	cl, err := newClassifier(c.Categories, c.Executors)
 	if err != nil {
 		return nil, err
 	}
-	for name, code := range map[string]string{"default_category": c.DefaultCategory, "default_sos_category": c.DefaultSOSCategory} {
-		if !cl.has(code) {
-			return nil, invalid(name, "no category %q", code)
-		}
-	}
-	for _, cat := range c.Categories {
-		if cat.ResolveWithin > c.MaxResolution {
-			return nil, invalid("categories", "%s: resolve_within %v exceeds max_resolution %v", cat.Code, cat.ResolveWithin, c.MaxResolution)
-		}
-	}
 	return &rules{cfg: c, loc: loc, numbers: numbers, classifier: cl}, nil
 }
 
-// Validate checks the configuration without building a Service, for
-// `hotline check-config`.
-func (c Config) Validate() error {
-	if _, err := compile(c); err != nil {
-		return fmt.Errorf("appeals config: %w", err)
+// check finds every problem of a Config with its defaults in, each named by
+// its field ("categories[0].code"), joined.
+func check(c Config) error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		add(fielderr.Value("timezone", c.TimeZone, "unknown time zone: %v", err))
+	}
+	_, err := NewNumbering(c.NumberFormat, c.SeqDigits, c.SpokenPart)
+	add(err)
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"accept_within", c.AcceptWithin}, {"accept_within_sos", c.AcceptWithinSOS}, {"max_resolution", c.MaxResolution}} {
+		if d.d < 0 {
+			add(fielderr.Value(d.name, d.d.String(), "must be a positive duration"))
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(c.ResolveAtLeast)) {
+		if d := c.ResolveAtLeast[p]; !p.Valid() || d < 0 || d > c.MaxResolution {
+			add(fielderr.Value("resolve_at_least."+string(p), d.String(), "must be a known priority and at most max_resolution"))
+		}
+	}
+	for i, f := range c.RequiredFields {
+		if !slices.Contains(requirable, f) {
+			add(fielderr.Value(fmt.Sprintf("required_fields[%d]", i), f, "unknown field (one of %v)", requirable))
+		}
+	}
+	cl, err := newClassifier(c.Categories, c.Executors)
+	add(err)
+	if cl != nil {
+		for _, d := range []struct{ name, code string }{{"default_category", c.DefaultCategory}, {"default_sos_category", c.DefaultSOSCategory}} {
+			if !cl.has(d.code) {
+				add(fielderr.Value(d.name, d.code, "no such category"))
+			}
+		}
+	}
+	for i, cat := range c.Categories {
+		if cat.ResolveWithin > c.MaxResolution {
+			add(fielderr.Value(fmt.Sprintf("categories[%d].resolve_within", i), cat.ResolveWithin.String(),
+				"exceeds max_resolution %v", c.MaxResolution))
+		}
+	}
+	return fielderr.Join(errs...)
+}
+
+// Validate finds every problem of the configuration without building a
+// Service (`hotline check-config` runs it through the config's check):
+// each is a fielderr.Error named by its field, e.g. "categories[0].code".
+func (c Config) Validate() error {
+	return check(c.withDefaults())
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
 )
 
 // Numbering formats card numbers and the digits told to the caller, and
@@ -25,29 +27,43 @@ type numberFields struct {
 // NewNumbering checks the template: it must render, and different years and
 // sequence numbers must give different numbers (they are unique forever).
 func NewNumbering(format string, seqDigits int, spoken string) (*Numbering, error) {
+	var errs []error
 	tpl, err := template.New("number").Option("missingkey=error").Parse(format)
 	if err != nil {
-		return nil, invalid("number_format", "not a valid template: %v", err)
+		errs = append(errs, fielderr.Value("number_format", format, "not a valid template: %v", err))
 	}
 	if seqDigits < 1 || seqDigits > 12 {
-		return nil, invalid("seq_digits", "must be 1–12, not %d", seqDigits)
+		errs = append(errs, fielderr.Value("seq_digits", strconv.Itoa(seqDigits), "must be 1–12"))
 	}
 	if spoken != SpokenSeq && spoken != SpokenFull {
-		return nil, invalid("spoken_part", "must be %q or %q, not %q", SpokenSeq, SpokenFull, spoken)
+		errs = append(errs, fielderr.Value("spoken_part", spoken, "must be %q or %q", SpokenSeq, SpokenFull))
 	}
-	n := &Numbering{tpl: tpl, digits: seqDigits, spoken: spoken}
+	if tpl != nil {
+		if err := probe(&Numbering{tpl: tpl, digits: max(seqDigits, 1), spoken: spoken}, format); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := fielderr.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Numbering{tpl: tpl, digits: seqDigits, spoken: spoken}, nil
+}
+
+// probe formats a few numbers: the format must know its fields and give
+// every card of every year its own number.
+func probe(n *Numbering, format string) error {
 	seen := map[string]bool{}
-	for _, probe := range [][2]int64{{2026, 1}, {2026, 2}, {2027, 1}} {
-		s, err := n.Format(int(probe[0]), probe[1])
+	for _, p := range [][2]int64{{2026, 1}, {2026, 2}, {2027, 1}} {
+		s, err := n.Format(int(p[0]), p[1])
 		if err != nil {
-			return nil, invalid("number_format", "%v (only {{.Year}} and {{.Seq}} are known)", err)
+			return fielderr.Value("number_format", format, "%v (only {{.Year}} and {{.Seq}} are known)", err)
 		}
 		if seen[s] {
-			return nil, invalid("number_format", "%q must contain {{.Year}} and {{.Seq}}: numbers must differ between years and cards", format)
+			return fielderr.Value("number_format", format, "must contain {{.Year}} and {{.Seq}}: numbers must differ between years and cards")
 		}
 		seen[s] = true
 	}
-	return n, nil
+	return nil
 }
 
 // Format renders the number of the seq-th card of the year.

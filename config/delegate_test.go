@@ -99,3 +99,28 @@ func TestTheDispatchersOwnChecksNameTheKeysOfTheFile(t *testing.T) {
 	reportedOnce(t, got, "queues[1].wrap_up")
 	reportedOnce(t, got, "operators[4].endpoint")
 }
+
+// The appeals rules own the appeals section's rules (appeals.Config.Validate);
+// the config's check names each bad key as the file has it, every one in
+// one run, a category's term beyond the section's own cap included.
+func TestTheAppealsOwnChecksNameTheKeysOfTheFile(t *testing.T) {
+	body := edited(t,
+		"max_resolution: 1080h ", "max_resolution: 240h ",
+		"{code: teplo, title: КП «Тепломережа»}", "{code: vodokanal, title: КП «Тепломережа»}",
+		"{code: gas, title: Газорозподільне підприємство}", `{code: gas, title: ""}`,
+		"{code: roads, title:", "{code: Roads, title:",
+		"seq_digits: 6", "seq_digits: 13",
+	)
+	_, err := config.Load(writeFile(t, body))
+	got := problems(t, err)
+	mustContain(t, got,
+		`appeals.categories[9].resolve_within: exceeds max_resolution`,
+		`appeals.executors[1].code: duplicate executor code (value "vodokanal")`,
+		`appeals.executors[3].title: must be set`,
+		`appeals.categories[5].code: must be lower-case letters, digits, _ and - (value "Roads")`,
+		`appeals.seq_digits: must be 1–12 (value "13")`)
+	for _, p := range []string{"appeals.categories[9].resolve_within", "appeals.executors[1].code",
+		"appeals.executors[3].title", "appeals.categories[5].code", "appeals.seq_digits"} {
+		reportedOnce(t, got, p)
+	}
+}

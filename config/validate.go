@@ -8,10 +8,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 	_ "time/tzdata" // time zones resolve on hosts without a tz database
 
+	"github.com/slobozhanske/hotline/appeals"
 	"github.com/slobozhanske/hotline/internal/fielderr"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/queue"
@@ -27,7 +27,6 @@ var (
 	weekdays        = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 	menuActions     = set("goto", "queue", "operator", "sos", "status", "message", "play", "repeat", "back", "hangup")
 	overflows       = set("message", "after_hours")
-	priorities      = set("sos", "ordinary", "medium", "long")
 	roles           = set("operator", "executor", "supervisor", "admin")
 )
 
@@ -345,21 +344,23 @@ func (c *Config) Dispatcher() queue.Config {
 
 func (c *Config) validateAppeals(ch *checker) {
 	a := c.Appeals
-	if tpl, err := template.New("n").Option("missingkey=error").Parse(a.NumberFormat); err != nil {
-		ch.add("appeals.number_format", a.NumberFormat, "not a valid template: %v", err)
-	} else if err := tpl.Execute(new(strings.Builder), struct{ Year, Seq string }{"2026", "000001"}); err != nil {
-		ch.add("appeals.number_format", a.NumberFormat, "uses unknown fields (only {{.Year}} and {{.Seq}}): %v", err)
-	} else if !strings.Contains(a.NumberFormat, "{{.Seq}}") || !strings.Contains(a.NumberFormat, "{{.Year}}") {
-		// Numbers are gapless within a year: without the year they would repeat every January.
-		ch.add("appeals.number_format", a.NumberFormat, "must contain {{.Year}} and {{.Seq}}")
+	// The appeals rules own the section's rules (numbering, terms, the
+	// classifier; appeals.Config.Validate). A zero term there means the
+	// default, so an explicit 0s is the config's to refuse, as is the
+	// regulatory cap and what only the server uses.
+	ac := c.AppealsConfig()
+	if _, err := time.LoadLocation(ac.TimeZone); err != nil {
+		ac.TimeZone = "" // the file's key is schedule.timezone, named by the schedule's check
 	}
-	if a.SeqDigits < 1 || a.SeqDigits > 12 {
-		ch.add("appeals.seq_digits", strconv.Itoa(a.SeqDigits), "must be 1–12")
+	ch.delegate("appeals", ac.Validate())
+	for _, d := range []struct {
+		path string
+		d    time.Duration
+	}{{"appeals.accept_within", a.AcceptWithin}, {"appeals.accept_within_sos", a.AcceptWithinSOS}, {"appeals.max_resolution", a.MaxResolution}} {
+		if d.d == 0 {
+			ch.positive(d.path, d.d)
+		}
 	}
-	ch.oneOf("appeals.spoken_part", a.SpokenPart, set("seq", "full"))
-	ch.positive("appeals.accept_within", a.AcceptWithin)
-	ch.positive("appeals.accept_within_sos", a.AcceptWithinSOS)
-	ch.positive("appeals.max_resolution", a.MaxResolution)
 	if a.MaxResolution > maxResolutionCap {
 		ch.add("appeals.max_resolution", a.MaxResolution.String(), "the regulations cap resolution at 45 days (1080h)")
 	}
@@ -369,48 +370,29 @@ func (c *Config) validateAppeals(ch *checker) {
 			ch.add("appeals.sos_webhook_url", a.SOSWebhookURL, "must be an http(s) URL")
 		}
 	}
-	executors := map[string]bool{}
-	for i, e := range a.Executors {
-		path := fmt.Sprintf("appeals.executors[%d]", i)
-		if !namePattern.MatchString(e.Code) {
-			ch.add(path+".code", e.Code, "must be lower-case letters, digits, _ and -")
-		}
-		if executors[e.Code] {
-			ch.add(path+".code", e.Code, "duplicate executor code")
-		}
-		executors[e.Code] = true
-		if e.Title == "" {
-			ch.add(path+".title", "", "must be set")
-		}
+}
+
+// AppealsConfig is the appeals rules' part of the appeals section (and the
+// schedule's time zone); the appeals package validates it
+// (appeals.Config.Validate), the config check included.
+func (c *Config) AppealsConfig() appeals.Config {
+	a := c.Appeals
+	ac := appeals.DefaultConfig()
+	ac.TimeZone = c.Schedule.TimeZone
+	ac.NumberFormat, ac.SeqDigits, ac.SpokenPart = a.NumberFormat, a.SeqDigits, a.SpokenPart
+	ac.AcceptWithin, ac.AcceptWithinSOS, ac.MaxResolution = a.AcceptWithin, a.AcceptWithinSOS, a.MaxResolution
+	ac.Executors, ac.Categories = nil, nil
+	for _, e := range a.Executors {
+		ac.Executors = append(ac.Executors, appeals.Executor{Code: e.Code, Title: e.Title})
 	}
-	codes := map[string]bool{}
-	for i, cat := range a.Categories {
-		path := fmt.Sprintf("appeals.categories[%d]", i)
-		if !namePattern.MatchString(cat.Code) {
-			ch.add(path+".code", cat.Code, "must be lower-case letters, digits, _ and -")
-		}
-		if codes[cat.Code] {
-			ch.add(path+".code", cat.Code, "duplicate category code")
-		}
-		codes[cat.Code] = true
-		if cat.Title == "" {
-			ch.add(path+".title", "", "must be set")
-		}
-		ch.oneOf(path+".default_priority", cat.DefaultPriority, priorities)
-		ch.oneOf(path+".time_basis", cat.TimeBasis, set("working", "calendar"))
-		if cat.Executor != "" && !executors[cat.Executor] {
-			ch.add(path+".executor", cat.Executor, "no such executor in appeals.executors")
-		}
-		if cat.AcceptWithin < 0 {
-			ch.add(path+".accept_within", cat.AcceptWithin.String(), "must not be negative")
-		}
-		if cat.ResolveWithin < 0 || cat.ResolveWithin > maxResolutionCap {
-			ch.add(path+".resolve_within", cat.ResolveWithin.String(), "must be between 0 and 45 days (1080h)")
-		}
+	for _, k := range a.Categories {
+		ac.Categories = append(ac.Categories, appeals.Category{
+			Code: k.Code, Title: k.Title, Prompt: k.Prompt, DefaultPriority: appeals.Priority(k.DefaultPriority),
+			Executor: k.Executor, AcceptWithin: k.AcceptWithin, ResolveWithin: k.ResolveWithin,
+			TimeBasis: appeals.TimeBasis(k.TimeBasis), Housing: k.Housing,
+		})
 	}
-	if len(a.Categories) == 0 {
-		ch.add("appeals.categories", "", "must define at least one category")
-	}
+	return ac
 }
 
 func (c *Config) validateEscalation(ch *checker) {

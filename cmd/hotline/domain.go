@@ -43,7 +43,7 @@ func buildDomain(cfg *config.Config) (*domain, error) {
 			errs = append(errs, fmt.Errorf("appeals.categories[%d].prompt: %q is not in the prompt catalogue", i, c.Prompt))
 		}
 	}
-	ac := appealsConfig(cfg)
+	ac := cfg.AppealsConfig()
 	if err := ac.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("appeals: %w", err))
 	}
@@ -173,27 +173,6 @@ func buildMenu(cfg *config.Config) (*ivr.Menu, error) {
 		return nil, fmt.Errorf("menu: %w", err)
 	}
 	return menu, nil
-}
-
-// appealsConfig translates the appeals section into the appeals package's rules.
-func appealsConfig(c *config.Config) appeals.Config {
-	a := c.Appeals
-	ac := appeals.DefaultConfig()
-	ac.TimeZone = c.Schedule.TimeZone
-	ac.NumberFormat, ac.SeqDigits, ac.SpokenPart = a.NumberFormat, a.SeqDigits, a.SpokenPart
-	ac.AcceptWithin, ac.AcceptWithinSOS, ac.MaxResolution = a.AcceptWithin, a.AcceptWithinSOS, a.MaxResolution
-	ac.Executors, ac.Categories = nil, nil
-	for _, e := range a.Executors {
-		ac.Executors = append(ac.Executors, appeals.Executor{Code: e.Code, Title: e.Title})
-	}
-	for _, k := range a.Categories {
-		ac.Categories = append(ac.Categories, appeals.Category{
-			Code: k.Code, Title: k.Title, Prompt: k.Prompt, DefaultPriority: appeals.Priority(k.DefaultPriority),
-			Executor: k.Executor, AcceptWithin: k.AcceptWithin, ResolveWithin: k.ResolveWithin,
-			TimeBasis: appeals.TimeBasis(k.TimeBasis), Housing: k.Housing,
-		})
-	}
-	return ac
 }
 
 // buildSchedule translates the schedule section into the schedule package's rules.
