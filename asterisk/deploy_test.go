@@ -601,22 +601,7 @@ func TestComposeHTTPAndPrometheus(t *testing.T) {
 		t.Errorf("the hotline health check %v does not ask :%s/healthz", hc, port)
 	}
 
-	var prom struct {
-		ScrapeConfigs []struct {
-			JobName       string `yaml:"job_name"`
-			MetricsPath   string `yaml:"metrics_path"`
-			StaticConfigs []struct {
-				Targets []string `yaml:"targets"`
-			} `yaml:"static_configs"`
-		} `yaml:"scrape_configs"`
-	}
-	data, err := os.ReadFile(path(t, "deploy", "prometheus.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(data, &prom); err != nil {
-		t.Fatalf("deploy/prometheus.yml: %v", err)
-	}
+	prom := loadPrometheus(t)
 	found := false
 	for _, sc := range prom.ScrapeConfigs {
 		for _, st := range sc.StaticConfigs {
@@ -1628,22 +1613,7 @@ func TestAsteriskMetricsReachPrometheus(t *testing.T) {
 	}
 	target := "asterisk:" + get(t, http, "bindport")
 
-	var cfg struct {
-		ScrapeConfigs []struct {
-			JobName       string `yaml:"job_name"`
-			MetricsPath   string `yaml:"metrics_path"`
-			StaticConfigs []struct {
-				Targets []string `yaml:"targets"`
-			} `yaml:"static_configs"`
-		} `yaml:"scrape_configs"`
-	}
-	data, err := os.ReadFile(path(t, "deploy", "prometheus.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		t.Fatalf("deploy/prometheus.yml: %v", err)
-	}
+	cfg := loadPrometheus(t)
 	found := false
 	for _, sc := range cfg.ScrapeConfigs {
 		for _, st := range sc.StaticConfigs {
@@ -1899,4 +1869,28 @@ func TestProbeCallEndpoint(t *testing.T) {
 	if !found {
 		t.Error("deploy/prometheus-rules.yml has no alert on hotline_probe_call_consecutive_failures >= 2")
 	}
+}
+
+// prometheusConfig is the part of deploy/prometheus.yml the checks read.
+type prometheusConfig struct {
+	ScrapeConfigs []struct {
+		JobName       string `yaml:"job_name"`
+		MetricsPath   string `yaml:"metrics_path"`
+		StaticConfigs []struct {
+			Targets []string `yaml:"targets"`
+		} `yaml:"static_configs"`
+	} `yaml:"scrape_configs"`
+}
+
+func loadPrometheus(t *testing.T) prometheusConfig {
+	t.Helper()
+	var prom prometheusConfig
+	data, err := os.ReadFile(path(t, "deploy", "prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &prom); err != nil {
+		t.Fatalf("deploy/prometheus.yml: %v", err)
+	}
+	return prom
 }
