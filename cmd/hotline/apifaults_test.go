@@ -305,30 +305,7 @@ func TestTheAPIUnderAttackAndUnderFaults(t *testing.T) {
 // startServerLogged is startServer with the server's log going to log.
 func startServerLogged(t *testing.T, cfg *config.Config, log *slog.Logger) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, log, serveHooks{started: started}) }()
-	var addr string
-	select {
-	case addr = <-started:
-	case err := <-done:
-		t.Fatalf("serve returned before listening: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start listening within 30 s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v on shutdown", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("server did not shut down within 30 s")
-		}
-	})
-	return "http://" + addr
+	return startServerWith(t, cfg, log, serveHooks{})
 }
 
 // fire sends n random requests from 8 clients at once; bad lists the

@@ -60,10 +60,18 @@ func startServer(t *testing.T, cfg *config.Config) string {
 // startServerAt is startServer with the schedule read at now() (nil: the real clock).
 func startServerAt(t *testing.T, cfg *config.Config, now func() time.Time) string {
 	t.Helper()
+	return startServerWith(t, cfg, testLogger(t), serveHooks{now: now})
+}
+
+// startServerWith runs serve with log and hooks until the test ends and
+// returns its base URL once it listens.
+func startServerWith(t *testing.T, cfg *config.Config, log *slog.Logger, hooks serveHooks) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan string, 1)
+	hooks.started = started
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, testLogger(t), serveHooks{started: started, now: now}) }()
+	go func() { done <- serve(ctx, cfg, log, hooks) }()
 	var addr string
 	select {
 	case addr = <-started:
