@@ -149,19 +149,6 @@ func TestSeveralProblemsAreReportedAtOnce(t *testing.T) {
 	mustContain(t, got, "database.max_conns", "log.colour", "schedule.weekly.fri[0].to")
 }
 
-func TestParseClock(t *testing.T) {
-	for in, want := range map[string]int{"00:00": 0, "08:00": 480, "15:45": 945, "24:00": 1440} {
-		if got, err := config.ParseClock(in); err != nil || got != want {
-			t.Errorf("ParseClock(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "8:00", "25:00", "24:01", "12:60", "ab:cd", "-1:00"} {
-		if _, err := config.ParseClock(bad); err == nil {
-			t.Errorf("ParseClock(%q) accepted", bad)
-		}
-	}
-}
-
 // Callers who run out of menu retries go to the first queue, so a config
 // without queues would pass and then refuse every call: it is an error.
 func TestAConfigWithoutQueuesIsRefused(t *testing.T) {

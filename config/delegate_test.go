@@ -124,3 +124,53 @@ func TestTheAppealsOwnChecksNameTheKeysOfTheFile(t *testing.T) {
 		reportedOnce(t, got, p)
 	}
 }
+
+// The schedule owns its rules (schedule.New): times, overlaps, breaks
+// inside the hours, the exceptions' dates; the config's check names each bad
+// key as the file has it, in the file's order, every one in one run, and
+// keeps only the weekday keys' spelling for itself.
+func TestTheSchedulesOwnChecksNameTheKeysOfTheFile(t *testing.T) {
+	body := edited(t,
+		`fri: [{from: "08:00", to: "15:45"}]`, `fri: [{from: "13:00", to: "15:45"}, {from: "08:00", to: "13:30"}]`,
+		`tue: [{from: "08:00", to: "17:00"}]`, `tue: [{from: "08:00", to: "17:60"}]`,
+		`{name: обід, from: "12:00", to: "12:45", days: [mon, tue, wed, thu, fri]}`,
+		`{name: обід, from: "12:00", to: "12:45", days: [mon, tue, wed, thu, fri, sat]}`,
+		`{date: "2027-01-01", name: Новий рік, closed: true}`, `{date: "2027-01-01", name: Новий рік, closed: true}
+    - {date: "2026-12-25", name: Різдво, closed: true}`,
+	)
+	_, err := config.Load(writeFile(t, body))
+	got := problems(t, err)
+	mustContain(t, got,
+		`schedule.weekly.fri[0]: overlaps 08:00–13:30, another interval of the day (value "13:00–15:45")`,
+		`schedule.weekly.tue[0].to: minutes must be 00–59 (value "17:60")`,
+		`schedule.breaks[0]: break обід 12:00–12:45 is outside the opening hours of Saturday`,
+		`schedule.exceptions[2].date: date listed twice: exception 1 of the list has it too (value "2026-12-25")`)
+	reportedOnce(t, got, "schedule.weekly.tue[0].to")
+
+	// A weekday the schedule cannot be given is the config's to name.
+	body = edited(t, `days: [mon, tue, wed, thu, fri]`, `days: [mon, tue, wed, thu, пт]`)
+	_, err = config.Load(writeFile(t, body))
+	got = problems(t, err)
+	mustContain(t, got, `schedule.breaks[0].days[4]: unknown weekday (use mon…sun) (value "пт")`)
+	reportedOnce(t, got, "schedule.breaks[0].days[4]")
+}
+
+// The escalation engine owns the rules of a duty shift (escalation.ParseShift,
+// the same rules the duty API applies); the config names each bad key of the
+// roster as the file has it, every one of a shift in one run.
+func TestTheRostersShiftsAreCheckedByTheEngineNamingTheKeysOfTheFile(t *testing.T) {
+	body := edited(t,
+		`    - from: ""
+      to: ""`, `    - from: "2026-12-31T17:00:00+02:00"
+      to: "31.12.2026"`,
+		`{name: Черговий диспетчер, phone: PJSIP/duty1}`, `{name: "", phone: PJSIP/duty1}`,
+		`{name: Начальник відділу ЖКГ, phone: "0501234567"}`, `{name: Начальник відділу ЖКГ, phone: "ЖКГ"}`,
+	)
+	_, err := config.Load(writeFile(t, body))
+	got := problems(t, err)
+	mustContain(t, got,
+		`escalation.roster[0].to: "31.12.2026": want an RFC 3339 instant`,
+		`escalation.roster[0].people[0].name: is required`,
+		`escalation.roster[0].people[1].phone: "ЖКГ": want a SIP endpoint`)
+	reportedOnce(t, got, "escalation.roster[0].people[0].name")
+}

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/slobozhanske/hotline/internal/fielderr"
 	"github.com/slobozhanske/hotline/telephony/escalation"
 	"github.com/slobozhanske/hotline/telephony/queue"
+	"github.com/slobozhanske/hotline/telephony/schedule"
 )
 
 // Regulatory cap on resolution time (the city procedure: at most 45 days).
@@ -163,78 +166,84 @@ func (c *Config) validateBasics(ch *checker) {
 	ch.oneOf("calls.recording_format", c.Calls.RecordingFormat, set("wav", "gsm", "ulaw", "alaw", "sln16"))
 }
 
-// ParseClock parses a wall-clock time "HH:MM" (00:00–24:00) into minutes since midnight.
-func ParseClock(s string) (int, error) {
-	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) != 2 || len(m) != 2 {
-		return 0, fmt.Errorf("want HH:MM")
-	}
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
-		return 0, fmt.Errorf("not a time of day (00:00–24:00)")
-	}
-	return hh*60 + mm, nil
-}
-
-func (c *checker) interval(path string, iv Interval) {
-	from, err := ParseClock(iv.From)
-	if err != nil {
-		c.add(path+".from", iv.From, "%v", err)
-	}
-	to, err2 := ParseClock(iv.To)
-	if err2 != nil {
-		c.add(path+".to", iv.To, "%v", err2)
-	}
-	if err == nil && err2 == nil && from >= to {
-		c.add(path, iv.From+"–"+iv.To, "must start before it ends")
-	}
-}
-
 func (c *Config) validateSchedule(ch *checker) {
-	if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil || c.Schedule.TimeZone == "" {
-		ch.add("schedule.timezone", c.Schedule.TimeZone, "unknown time zone")
-	}
-	for day, ivs := range c.Schedule.Weekly {
-		if !set(weekdays...)[day] {
+	// The schedule owns its rules (times, overlaps, breaks inside the
+	// hours, exception dates: schedule.New); the config checks only that
+	// the weekday keys name weekdays, which its translation needs.
+	known := set(weekdays...)
+	unknown := false
+	for day := range c.Schedule.Weekly {
+		if !known[day] {
 			ch.add("schedule.weekly."+day, day, "unknown weekday (use mon…sun)")
-		}
-		for i, iv := range ivs {
-			ch.interval(fmt.Sprintf("schedule.weekly.%s[%d]", day, i), iv)
+			unknown = true
 		}
 	}
 	for i, b := range c.Schedule.Breaks {
-		path := fmt.Sprintf("schedule.breaks[%d]", i)
-		ch.interval(path, Interval{From: b.From, To: b.To})
-		for _, d := range b.Days {
-			if !set(weekdays...)[d] {
-				ch.add(path+".days", d, "unknown weekday (use mon…sun)")
+		for j, d := range b.Days {
+			if !known[d] {
+				ch.add(fmt.Sprintf("schedule.breaks[%d].days[%d]", i, j), d, "unknown weekday (use mon…sun)")
+				unknown = true
 			}
 		}
 	}
-	seen := map[string]bool{}
-	for i, e := range c.Schedule.Exceptions {
-		path := fmt.Sprintf("schedule.exceptions[%d]", i)
-		if _, err := time.Parse(time.DateOnly, e.Date); err != nil {
-			ch.add(path+".date", e.Date, "must be a date YYYY-MM-DD")
+	if unknown {
+		return // the section cannot be translated faithfully: its paths would not match the file's
+	}
+	_, err := schedule.New(c.ScheduleConfig())
+	ch.delegate("schedule", err)
+}
+
+// ScheduleConfig is the schedule section as the schedule package takes it
+// (schedule.New validates it, the config check included). Weekday keys
+// other than mon…sun are left out: Validate names them.
+func (c *Config) ScheduleConfig() schedule.Config {
+	s := c.Schedule
+	sc := schedule.Config{TimeZone: s.TimeZone, Weekly: map[time.Weekday][]schedule.Interval{}}
+	for day, ivs := range s.Weekly {
+		wd, ok := weekday(day)
+		if !ok {
+			continue
 		}
-		if seen[e.Date] {
-			ch.add(path+".date", e.Date, "duplicate exception date")
-		}
-		seen[e.Date] = true
-		if e.Closed && len(e.Hours) > 0 {
-			ch.add(path, e.Date, "closed all day and other hours at once")
-		}
-		if !e.Closed && len(e.Hours) == 0 {
-			ch.add(path, e.Date, "must be closed: true or list hours")
-		}
-		for j, iv := range e.Hours {
-			ch.interval(fmt.Sprintf("%s.hours[%d]", path, j), iv)
-		}
-		for j, iv := range e.Breaks {
-			ch.interval(fmt.Sprintf("%s.breaks[%d]", path, j), iv)
+		for _, iv := range ivs {
+			sc.Weekly[wd] = append(sc.Weekly[wd], schedule.Interval{From: iv.From, To: iv.To})
 		}
 	}
+	for _, b := range s.Breaks {
+		br := schedule.Break{Name: b.Name, From: b.From, To: b.To}
+		for _, d := range b.Days {
+			if wd, ok := weekday(d); ok {
+				br.Days = append(br.Days, wd)
+			}
+		}
+		sc.Breaks = append(sc.Breaks, br)
+	}
+	sc.Exceptions = ScheduleExceptions(s.Exceptions)
+	return sc
+}
+
+// ScheduleExceptions translates the configuration's dated exceptions.
+func ScheduleExceptions(in []Exception) []schedule.Exception {
+	out := make([]schedule.Exception, 0, len(in))
+	for _, e := range in {
+		ex := schedule.Exception{Date: e.Date, Name: e.Name, Closed: e.Closed}
+		for _, iv := range e.Hours {
+			ex.Hours = append(ex.Hours, schedule.Interval{From: iv.From, To: iv.To})
+		}
+		for _, iv := range e.Breaks {
+			ex.Breaks = append(ex.Breaks, schedule.Break{Name: "перерва", From: iv.From, To: iv.To})
+		}
+		out = append(out, ex)
+	}
+	return out
+}
+
+// weekday reads a configuration weekday key: mon…sun only.
+func weekday(key string) (time.Weekday, bool) {
+	if !slices.Contains(weekdays, key) {
+		return 0, false
+	}
+	wd, err := schedule.ParseWeekday(key)
+	return wd, err == nil
 }
 
 func (c *Config) queueNames() map[string]bool {
@@ -425,36 +434,8 @@ func (c *Config) validateEscalation(ch *checker) {
 				e.RecordRetries, worst, e.RecordRetries+1, e.DialWithin, advice)
 		}
 	}
-	for i, s := range e.Roster {
-		path := fmt.Sprintf("escalation.roster[%d]", i)
-		var from, to time.Time
-		var errFrom, errTo error
-		if s.From != "" {
-			if from, errFrom = time.Parse(time.RFC3339, s.From); errFrom != nil {
-				ch.add(path+".from", s.From, "must be an RFC 3339 time, e.g. 2026-11-23T17:00:00+02:00")
-			}
-		}
-		if s.To != "" {
-			if to, errTo = time.Parse(time.RFC3339, s.To); errTo != nil {
-				ch.add(path+".to", s.To, "must be an RFC 3339 time")
-			}
-		}
-		if s.From != "" && s.To != "" && errFrom == nil && errTo == nil && !from.Before(to) {
-			ch.add(path, s.From+" – "+s.To, "must start before it ends")
-		}
-		if len(s.People) == 0 {
-			ch.add(path+".people", "", "must list at least one person")
-		}
-		for j, p := range s.People {
-			pp := fmt.Sprintf("%s.people[%d]", path, j)
-			if p.Name == "" {
-				ch.add(pp+".name", "", "must be set")
-			}
-			if p.Phone == "" {
-				ch.add(pp+".phone", "", "must be a SIP endpoint (PJSIP/duty1) or a phone number")
-			}
-		}
-	}
+	_, err := e.DutyRoster()
+	ch.delegate("escalation", err)
 	if e.Enabled && len(e.Roster) == 0 {
 		ch.add("escalation.roster", "", "escalation is enabled but nobody is on duty")
 	}
@@ -488,6 +469,29 @@ func (c *Config) validateAPI(ch *checker) {
 // Settings are the escalation engine's settings from this section; the
 // engine validates them (escalation.Settings.Validate), the config check
 // included, so each rule is written once.
+// DutyRoster is the roster that seeds the duty database on first start,
+// as the escalation engine takes it; the engine validates each shift
+// (escalation.ParseShift), and each problem names roster[i]… in the
+// section.
+func (e Escalation) DutyRoster() ([]escalation.Shift, error) {
+	var roster []escalation.Shift
+	var errs []error
+	for i, sh := range e.Roster {
+		people := make([]escalation.Person, 0, len(sh.People))
+		for _, p := range sh.People {
+			people = append(people, escalation.Person{Name: p.Name, Phone: p.Phone})
+		}
+		shift, err := escalation.ParseShift(sh.From, sh.To, people)
+		if err != nil {
+			errs = append(errs, fielderr.Prefix(fmt.Sprintf("roster[%d]", i), err))
+			continue
+		}
+		roster = append(roster, shift)
+	}
+	return roster, errors.Join(errs...)
+}
+
+// Settings is the engine's settings from the section (escalation.Settings.Validate checks them).
 func (e Escalation) Settings() escalation.Settings {
 	return escalation.Settings{
 		CallerID: e.CallerID, TrunkEndpoint: e.TrunkEndpoint, RingTimeout: e.RingTimeout, AckTimeout: e.AckTimeout,

@@ -3,11 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"time"
 
 	"github.com/slobozhanske/hotline/appeals"
 	"github.com/slobozhanske/hotline/config"
+	"github.com/slobozhanske/hotline/internal/fielderr"
 	"github.com/slobozhanske/hotline/ivr"
 	"github.com/slobozhanske/hotline/ivr/prompts"
 	"github.com/slobozhanske/hotline/telephony/ari/queuecall"
@@ -30,7 +29,7 @@ type domain struct {
 
 func buildDomain(cfg *config.Config) (*domain, error) {
 	var errs []error
-	sch, err := buildSchedule(cfg.Schedule)
+	sch, err := buildSchedule(cfg)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -108,18 +107,9 @@ func escalationConfig(cfg *config.Config) (escalation.Settings, []escalation.Shi
 	if err := settings.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("escalation: %w", err))
 	}
-	var roster []escalation.Shift
-	for i, sh := range e.Roster {
-		people := make([]escalation.Person, 0, len(sh.People))
-		for _, p := range sh.People {
-			people = append(people, escalation.Person{Name: p.Name, Phone: p.Phone})
-		}
-		shift, err := escalation.ParseShift(sh.From, sh.To, people)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("escalation.roster[%d]: %w", i, err))
-			continue
-		}
-		roster = append(roster, shift)
+	roster, err := e.DutyRoster()
+	if err != nil {
+		errs = append(errs, fielderr.Prefix("escalation", err))
 	}
 	return settings, roster, errors.Join(errs...)
 }
@@ -175,53 +165,12 @@ func buildMenu(cfg *config.Config) (*ivr.Menu, error) {
 	return menu, nil
 }
 
-// buildSchedule translates the schedule section into the schedule package's rules.
-func buildSchedule(c config.Schedule) (*schedule.Schedule, error) {
-	sc := schedule.Config{TimeZone: c.TimeZone, Weekly: map[time.Weekday][]schedule.Interval{}}
-	days := make([]string, 0, len(c.Weekly))
-	for d := range c.Weekly {
-		days = append(days, d)
-	}
-	sort.Strings(days)
-	for _, d := range days {
-		wd, err := schedule.ParseWeekday(d)
-		if err != nil {
-			return nil, fmt.Errorf("schedule.weekly.%s: %w", d, err)
-		}
-		for _, iv := range c.Weekly[d] {
-			sc.Weekly[wd] = append(sc.Weekly[wd], schedule.Interval{From: iv.From, To: iv.To})
-		}
-	}
-	for i, b := range c.Breaks {
-		br := schedule.Break{Name: b.Name, From: b.From, To: b.To}
-		for _, d := range b.Days {
-			wd, err := schedule.ParseWeekday(d)
-			if err != nil {
-				return nil, fmt.Errorf("schedule.breaks[%d].days: %w", i, err)
-			}
-			br.Days = append(br.Days, wd)
-		}
-		sc.Breaks = append(sc.Breaks, br)
-	}
-	sc.Exceptions = exceptionsFromConfig(c.Exceptions)
-	sch, err := schedule.New(sc)
+// buildSchedule builds the working hours from the schedule section
+// (config.ScheduleConfig translates it; schedule.New validates it).
+func buildSchedule(c *config.Config) (*schedule.Schedule, error) {
+	sch, err := schedule.New(c.ScheduleConfig())
 	if err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
 	return sch, nil
-}
-
-func exceptionsFromConfig(in []config.Exception) []schedule.Exception {
-	out := make([]schedule.Exception, 0, len(in))
-	for _, e := range in {
-		ex := schedule.Exception{Date: e.Date, Name: e.Name, Closed: e.Closed}
-		for _, iv := range e.Hours {
-			ex.Hours = append(ex.Hours, schedule.Interval{From: iv.From, To: iv.To})
-		}
-		for _, iv := range e.Breaks {
-			ex.Breaks = append(ex.Breaks, schedule.Break{Name: "перерва", From: iv.From, To: iv.To})
-		}
-		out = append(out, ex)
-	}
-	return out
 }

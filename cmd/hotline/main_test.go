@@ -100,7 +100,7 @@ func TestScheduleCommandWithDBSeesTheExceptionsStoredThroughTheAPI(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sch, err := buildSchedule(cfg.Schedule)
+	sch, err := buildSchedule(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func scheduleCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sch, err := buildSchedule(cfg.Schedule)
+	sch, err := buildSchedule(cfg)
 	if err != nil {
 		return err
 	}

@@ -44,26 +44,27 @@ func CheckPhone(phone string) error {
 // ValidateShift checks one shift; a *FieldError names the field under prefix
 // ("" or "shifts[2].").
 func ValidateShift(s Shift, prefix string) error {
+	var errs []error
 	if !s.From.IsZero() && !s.To.IsZero() && !s.From.Before(s.To) {
-		return invalid(prefix+"to", "must be after from (%s)", s.From.Format(time.RFC3339))
+		errs = append(errs, invalid(prefix+"to", "must be after from (%s)", s.From.Format(time.RFC3339)))
 	}
 	if len(s.People) == 0 {
-		return invalid(prefix+"people", "at least one person is required")
+		errs = append(errs, invalid(prefix+"people", "at least one person is required"))
 	}
 	for i, p := range s.People {
 		f := fmt.Sprintf("%speople[%d].", prefix, i)
 		name := strings.TrimSpace(p.Name)
 		switch {
 		case name == "":
-			return invalid(f+"name", "is required")
+			errs = append(errs, invalid(f+"name", "is required"))
 		case utf8.RuneCountInString(name) > maxName:
-			return invalid(f+"name", "at most %d characters", maxName)
+			errs = append(errs, invalid(f+"name", "at most %d characters", maxName))
 		}
 		if err := CheckPhone(p.Phone); err != nil {
-			return invalid(f+"phone", "%s", err.Error())
+			errs = append(errs, invalid(f+"phone", "%s", err.Error()))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ValidateRoster checks every shift and that there is at most one standing chain.
@@ -88,15 +89,18 @@ func ValidateRoster(shifts []Shift) error {
 // are RFC 3339 instants or empty.
 func ParseShift(from, to string, people []Person) (Shift, error) {
 	var s Shift
-	var err error
-	if s.From, err = parseInstant(from); err != nil {
-		return Shift{}, invalid("from", "%s", err.Error())
+	var errFrom, errTo error
+	if s.From, errFrom = parseInstant(from); errFrom != nil {
+		errFrom = invalid("from", "%s", errFrom.Error())
 	}
-	if s.To, err = parseInstant(to); err != nil {
-		return Shift{}, invalid("to", "%s", err.Error())
+	if s.To, errTo = parseInstant(to); errTo != nil {
+		errTo = invalid("to", "%s", errTo.Error())
 	}
 	s.People = slices.Clone(people)
-	return s, ValidateShift(s, "")
+	if err := errors.Join(errFrom, errTo, ValidateShift(s, "")); err != nil {
+		return Shift{}, err
+	}
+	return s, nil
 }
 
 func parseInstant(v string) (time.Time, error) {

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -82,19 +83,29 @@ func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", c/60, c%60) }
 
 // ParseClock reads a time of day written HH:MM, 00:00 to 24:00.
 func ParseClock(s string) (Clock, error) {
+	c, err := parseClock(s)
+	if err != nil {
+		return 0, fmt.Errorf("time of day %q: %w", s, err)
+	}
+	return c, nil
+}
+
+// parseClock is ParseClock whose error says only what is wrong, for a
+// field error that quotes the value itself.
+func parseClock(s string) (Clock, error) {
 	h, m, ok := strings.Cut(s, ":")
 	if !ok || len(h) != 2 || len(m) != 2 || !digits(h) || !digits(m) {
-		return 0, fmt.Errorf("time of day %q: want HH:MM", s)
+		return 0, errors.New("want HH:MM")
 	}
 	hh := int(h[0]-'0')*10 + int(h[1]-'0')
 	mm := int(m[0]-'0')*10 + int(m[1]-'0')
 	switch {
 	case hh > 24:
-		return 0, fmt.Errorf("time of day %q: hour must be 00–24", s)
+		return 0, errors.New("hour must be 00–24")
 	case mm > 59:
-		return 0, fmt.Errorf("time of day %q: minutes must be 00–59", s)
+		return 0, errors.New("minutes must be 00–59")
 	case hh == 24 && mm != 0:
-		return 0, fmt.Errorf("time of day %q: nothing comes after 24:00", s)
+		return 0, errors.New("nothing comes after 24:00")
 	}
 	return Clock(hh*60 + mm), nil
 }

@@ -1,9 +1,12 @@
 package schedule
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slobozhanske/hotline/internal/fielderr"
 )
 
 func TestParseClock(t *testing.T) {
@@ -67,77 +70,84 @@ func TestDefaultConfig(t *testing.T) {
 	}
 }
 
-// Each broken configuration names what is wrong and the offending value.
+// Each broken configuration names the field as the configuration's
+// schedule section writes it, says what is wrong and quotes the value.
 func TestNewRejects(t *testing.T) {
 	weekdays := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+	type says struct{ field, value, message string }
 	tests := []struct {
 		name   string
 		change func(*Config)
-		want   []string
+		want   []says
 	}{
 		{"unknown time zone", func(c *Config) { c.TimeZone = "Europe/Slobozhanske" },
-			[]string{`time zone "Europe/Slobozhanske": unknown`}},
+			[]says{{"timezone", "Europe/Slobozhanske", "unknown time zone"}}},
 		{"no time zone", func(c *Config) { c.TimeZone = "" },
-			[]string{`time zone "": want an IANA name`}},
+			[]says{{"timezone", "", "want an IANA time zone name"}}},
 		{"host's time zone", func(c *Config) { c.TimeZone = "Local" },
-			[]string{`time zone "Local"`}},
+			[]says{{"timezone", "Local", "want an IANA time zone name"}}},
 		{"impossible hour", func(c *Config) { c.Weekly[time.Friday] = []Interval{{"08:00", "25:00"}} },
-			[]string{`weekly Friday 08:00–25:00: time of day "25:00": hour must be 00–24`}},
+			[]says{{"weekly.fri[0].to", "25:00", "hour must be 00–24"}}},
 		{"impossible minute", func(c *Config) { c.Weekly[time.Monday] = []Interval{{"8:60", "17:00"}} },
-			[]string{`weekly Monday 8:60–17:00: time of day "8:60"`}},
+			[]says{{"weekly.mon[0].from", "8:60", "want HH:MM"}}},
 		{"empty time", func(c *Config) { c.Weekly[time.Monday] = []Interval{{"", "17:00"}} },
-			[]string{`weekly Monday –17:00: time of day ""`}},
+			[]says{{"weekly.mon[0].from", "", "want HH:MM"}}},
 		{"ends before it starts", func(c *Config) { c.Weekly[time.Monday] = []Interval{{"17:00", "08:00"}} },
-			[]string{"weekly Monday 17:00–08:00: must start before it ends"}},
+			[]says{{"weekly.mon[0].to", "08:00", "must be after from (17:00)"}}},
 		{"empty interval", func(c *Config) { c.Weekly[time.Monday] = []Interval{{"08:00", "08:00"}} },
-			[]string{"weekly Monday 08:00–08:00: must start before it ends"}},
-		{"overlapping intervals", func(c *Config) { c.Weekly[time.Monday] = []Interval{{"13:00", "17:00"}, {"08:00", "13:30"}} },
-			[]string{"weekly Monday: 08:00–13:30 and 13:00–17:00 overlap"}},
+			[]says{{"weekly.mon[0].to", "08:00", "must start before it ends"}}},
+		{"overlapping intervals, the file's order kept", func(c *Config) {
+			c.Weekly[time.Monday] = []Interval{{"13:00", "17:00"}, {"08:00", "13:30"}}
+		}, []says{{"weekly.mon[0]", "13:00–17:00", "overlaps 08:00–13:30, another interval of the day"}}},
 		{"weekday out of range", func(c *Config) { c.Weekly[7] = []Interval{{"08:00", "17:00"}} },
-			[]string{"weekly: weekday 7 does not exist"}},
+			[]says{{"weekly", "7", "weekday 7 does not exist"}}},
 		{"break on a closed day", func(c *Config) { c.Breaks[0].Days = append(c.Breaks[0].Days, time.Saturday) },
-			[]string{"weekly Saturday: break обід 12:00–12:45 is outside opening hours"}},
+			[]says{{"breaks[0]", "12:00–12:45", "break обід 12:00–12:45 is outside the opening hours of Saturday"}}},
 		{"break past closing", func(c *Config) { c.Breaks[0].From, c.Breaks[0].To = "15:30", "16:30" },
-			[]string{"weekly Friday: break обід 15:30–16:30 is outside opening hours"}},
+			[]says{{"breaks[0]", "15:30–16:30", "outside the opening hours of Friday"}}},
 		{"overlapping breaks", func(c *Config) {
 			c.Breaks = append(c.Breaks, Break{Name: "нарада", From: "12:30", To: "13:00", Days: []time.Weekday{time.Monday}})
-		}, []string{"weekly Monday: breaks обід 12:00–12:45 and нарада 12:30–13:00 overlap"}},
+		}, []says{{"breaks[1]", "12:30–13:00", "on Monday, break нарада 12:30–13:00 overlaps break обід 12:00–12:45"}}},
 		{"break without days", func(c *Config) { c.Breaks[0].Days = nil },
-			[]string{"break обід 12:00–12:45: no days"}},
+			[]says{{"breaks[0].days", "", "no days"}}},
 		{"break day twice", func(c *Config) { c.Breaks[0].Days = append(c.Breaks[0].Days, time.Monday) },
-			[]string{"break обід 12:00–12:45: Monday listed twice"}},
+			[]says{{"breaks[0].days[5]", "mon", "Monday listed twice"}}},
 		{"break on no such day", func(c *Config) { c.Breaks[0].Days = []time.Weekday{9} },
-			[]string{"break обід 12:00–12:45: weekday 9 does not exist"}},
+			[]says{{"breaks[0].days[0]", "9", "weekday 9 does not exist"}}},
 		{"bad break time", func(c *Config) { c.Breaks[0].To = "12:75" },
-			[]string{`break обід 12:00–12:75: time of day "12:75": minutes must be 00–59`}},
+			[]says{{"breaks[0].to", "12:75", "minutes must be 00–59"}}},
 		{"duplicate exception date", func(c *Config) {
 			c.Exceptions = []Exception{{Date: "2026-12-25", Name: "Різдво", Closed: true}, {Date: "2026-12-25", Name: "Свято", Closed: true}}
-		}, []string{"exception 2026-12-25 Свято: date listed twice"}},
+		}, []says{{"exceptions[1].date", "2026-12-25", "date listed twice: exception 1 of the list has it too"}}},
 		{"no such date", func(c *Config) { c.Exceptions = []Exception{{Date: "2026-02-30", Name: "X", Closed: true}} },
-			[]string{`exception 2026-02-30 X: date "2026-02-30": want YYYY-MM-DD`}},
-		{"date in another format", func(c *Config) { c.Exceptions = []Exception{{Date: "25.12.2026", Closed: true}} },
-			[]string{`exception 25.12.2026: date "25.12.2026"`}},
+			[]says{{"exceptions[0].date", "2026-02-30", "want YYYY-MM-DD, a real date"}}},
+		{"date in another format", func(c *Config) {
+			c.Exceptions = []Exception{{Date: "2026-12-25", Closed: true}, {Date: "25.12.2026", Closed: true}}
+		}, []says{{"exceptions[1].date", "25.12.2026", "want YYYY-MM-DD"}}},
 		{"closed with hours", func(c *Config) {
 			c.Exceptions = []Exception{{Date: "2026-12-25", Name: "Різдво", Closed: true, Hours: []Interval{{"08:00", "12:00"}}}}
-		}, []string{"exception 2026-12-25 Різдво: closed all day, so it cannot list hours or breaks"}},
+		}, []says{{"exceptions[0].hours", "", "a day closed all day has no hours"}}},
+		{"closed with breaks", func(c *Config) {
+			c.Exceptions = []Exception{{Date: "2026-12-25", Closed: true, Breaks: []Break{{From: "12:00", To: "12:45"}}}}
+		}, []says{{"exceptions[0].breaks", "", "a day closed all day has no breaks"}}},
 		{"neither closed nor hours", func(c *Config) { c.Exceptions = []Exception{{Date: "2026-12-24", Name: "Святвечір"}} },
-			[]string{"exception 2026-12-24 Святвечір: neither closed nor any hours"}},
+			[]says{{"exceptions[0].hours", "", "give the day's opening hours, or closed: true"}}},
 		{"exception hours overlap", func(c *Config) {
 			c.Exceptions = []Exception{{Date: "2026-12-31", Hours: []Interval{{"08:00", "12:00"}, {"11:00", "14:00"}}}}
-		}, []string{"exception 2026-12-31: 08:00–12:00 and 11:00–14:00 overlap"}},
+		}, []says{{"exceptions[0].hours[1]", "11:00–14:00", "overlaps 08:00–12:00, another interval of the day"}}},
 		{"exception break outside its hours", func(c *Config) {
 			c.Exceptions = []Exception{{Date: "2026-12-31", Name: "Скорочений", Hours: []Interval{{"08:00", "12:00"}},
 				Breaks: []Break{{Name: "обід", From: "12:00", To: "12:45"}}}}
-		}, []string{"exception 2026-12-31 Скорочений: break обід 12:00–12:45 is outside opening hours"}},
+		}, []says{{"exceptions[0].breaks[0]", "12:00–12:45", "break обід 12:00–12:45 is outside the opening hours of 2026-12-31"}}},
 		{"exception break with days", func(c *Config) {
 			c.Exceptions = []Exception{{Date: "2026-12-31", Hours: []Interval{{"08:00", "14:00"}},
 				Breaks: []Break{{Name: "обід", From: "12:00", To: "12:45", Days: weekdays}}}}
-		}, []string{"exception 2026-12-31: break обід 12:00–12:45: days apply to weekly breaks only"}},
+		}, []says{{"exceptions[0].breaks[0].days", "", "days apply to weekly breaks only"}}},
 		{"every problem at once", func(c *Config) {
 			c.TimeZone = "Mars/Olympus"
 			c.Weekly[time.Friday] = []Interval{{"08:00", "25:00"}}
 			c.Exceptions = []Exception{{Date: "2026-13-01", Closed: true}}
-		}, []string{`"Mars/Olympus"`, `"25:00"`, `"2026-13-01"`}},
+		}, []says{{"timezone", "Mars/Olympus", "unknown"}, {"weekly.fri[0].to", "25:00", "hour"}, {"exceptions[0].date", "2026-13-01", "YYYY-MM-DD"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,9 +157,17 @@ func TestNewRejects(t *testing.T) {
 			if err == nil {
 				t.Fatalf("New accepted it: %v", s)
 			}
+			got := fielderr.All(err)
+			if len(got) != len(tt.want) {
+				t.Errorf("%d problems, want %d:\n%v", len(got), len(tt.want), err)
+			}
 			for _, want := range tt.want {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error does not say %q:\n%v", want, err)
+				i := slices.IndexFunc(got, func(fe *fielderr.Error) bool { return fe.Field == want.field })
+				switch {
+				case i < 0:
+					t.Errorf("no problem names %s:\n%v", want.field, err)
+				case got[i].Value != want.value || !strings.Contains(got[i].Message, want.message):
+					t.Errorf("%s: value %q, %q; want value %q saying %q", want.field, got[i].Value, got[i].Message, want.value, want.message)
 				}
 			}
 		})

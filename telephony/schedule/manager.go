@@ -220,59 +220,6 @@ func (m *Manager) Exception(date string) (ExceptionInfo, bool) {
 	return ExceptionInfo{}, false
 }
 
-const (
-	maxName   = 200
-	maxReason = 500
-)
-
-// CheckException checks the fields of one exception; a *FieldError names
-// the field.
-func CheckException(e Exception) error {
-	if _, err := time.Parse(time.DateOnly, e.Date); err != nil {
-		return invalid("date", "%q: want YYYY-MM-DD, a real date", e.Date)
-	}
-	if utf8.RuneCountInString(e.Name) > maxName {
-		return invalid("name", "at most %d characters", maxName)
-	}
-	switch {
-	case e.Closed && len(e.Hours) > 0:
-		return invalid("hours", "a day closed all day has no hours")
-	case e.Closed && len(e.Breaks) > 0:
-		return invalid("breaks", "a day closed all day has no breaks")
-	case !e.Closed && len(e.Hours) == 0:
-		return invalid("hours", "give the day's opening hours, or closed: true")
-	}
-	for i, iv := range e.Hours {
-		if err := checkSpan(fmt.Sprintf("hours[%d]", i), iv.From, iv.To); err != nil {
-			return err
-		}
-	}
-	for i, b := range e.Breaks {
-		if len(b.Days) > 0 {
-			return invalid(fmt.Sprintf("breaks[%d].days", i), "days apply to weekly breaks only")
-		}
-		if err := checkSpan(fmt.Sprintf("breaks[%d]", i), b.From, b.To); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func checkSpan(field, from, to string) error {
-	f, err := ParseClock(from)
-	if err != nil {
-		return invalid(field+".from", "%s", err.Error())
-	}
-	t, err := ParseClock(to)
-	if err != nil {
-		return invalid(field+".to", "%s", err.Error())
-	}
-	if f >= t {
-		return invalid(field+".to", "%s: must be after from (%s)", to, from)
-	}
-	return nil
-}
-
 // PutException adds or replaces the exception of its date.
 func (m *Manager) PutException(ctx context.Context, e Exception, by string) (ExceptionInfo, error) {
 	e.Name = strings.TrimSpace(e.Name)
@@ -287,11 +234,9 @@ func (m *Manager) PutException(ctx context.Context, e Exception, by string) (Exc
 	row := ExceptionRow{Exception: e, UpdatedBy: by, UpdatedAt: m.now()}
 	candidate := m.merged(row)
 	if err := m.check(candidate); err != nil {
-		field := "hours"
-		if len(e.Breaks) > 0 && strings.Contains(err.Error(), "break") {
-			field = "breaks"
-		}
-		return ExceptionInfo{}, &FieldError{Field: field, Message: err.Error()}
+		// CheckException passed and the merge replaces the date's old
+		// exception, so nothing in the body is wrong: not a 400.
+		return ExceptionInfo{}, fmt.Errorf("exception %s does not fit the others in force: %s", e.Date, err)
 	}
 	if err := m.store.SaveException(ctx, e, by, row.UpdatedAt); err != nil {
 		return ExceptionInfo{}, err

@@ -110,11 +110,12 @@ type segment struct {
 type dayPlan []segment
 
 // labelled is a parsed interval with the rule text it reports; name is a
-// break's name, for error messages.
+// break's name and field the path it was written at, for error messages.
 type labelled struct {
 	from, to Clock
 	name     string
 	label    string
+	field    string
 }
 
 func (l labelled) String() string { return l.from.String() + "–" + l.to.String() }

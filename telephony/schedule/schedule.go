@@ -57,13 +57,12 @@ type Override struct {
 }
 
 // New checks cfg and builds the schedule. The error lists every problem
-// found, each naming the day, interval or date and the offending value.
+// found, each a *FieldError named by the path of the field as the
+// configuration's schedule section has it (weekly.mon[0].to,
+// breaks[1].days[0], exceptions[2].date) and quoting the value.
 func New(cfg Config) (*Schedule, error) {
 	var p problems
-	loc, err := loadZone(cfg.TimeZone)
-	if err != nil {
-		p = append(p, err)
-	}
+	loc := loadZone(&p, cfg.TimeZone)
 	weekly := compileWeekly(&p, cfg.Weekly, cfg.Breaks)
 	excs, exc := compileExceptions(&p, cfg.Exceptions)
 	if err := p.err(); err != nil {
@@ -150,13 +149,13 @@ func cloneExceptions(excs []Exception) []Exception {
 func (s *Schedule) SetOverride(o Override) error {
 	var p problems
 	if o.State != StateOpen && o.State != StateClosed {
-		p.add("override: state %q: want %s or %s", o.State, StateOpen, StateClosed)
+		p.add("state", string(o.State), "want %s or %s", StateOpen, StateClosed)
 	}
 	if o.Until.IsZero() {
-		p.add("override: no end instant (until)")
+		p.add("until", "", "no end instant")
 	}
 	if strings.TrimSpace(o.By) == "" {
-		p.add("override: who sets it (by) is missing")
+		p.add("by", "", "who sets it is missing")
 	}
 	if err := p.err(); err != nil {
 		return err

@@ -284,8 +284,8 @@ func TestSetOverrideRejects(t *testing.T) {
 		o    Override
 		want string
 	}{
-		{Override{StateBreak, until, "x", ""}, `state "break"`},
-		{Override{"", until, "x", ""}, `state ""`},
+		{Override{StateBreak, until, "x", ""}, `state: want open or closed (value "break")`},
+		{Override{"", until, "x", ""}, `state: want open or closed`},
 		{Override{StateClosed, time.Time{}, "x", ""}, "no end instant"},
 		{Override{StateClosed, until, " ", ""}, "who sets it"},
 	} {
@@ -340,7 +340,7 @@ func TestSetExceptions(t *testing.T) {
 		t.Errorf("changing the returned exceptions changed the schedule: %+v", got)
 	}
 	bad := []Exception{{Date: "2026-12-25", Closed: true}, {Date: "2026-12-25", Closed: true}}
-	if err := s.SetExceptions(bad); err == nil || !strings.Contains(err.Error(), "2026-12-25: date listed twice") {
+	if err := s.SetExceptions(bad); err == nil || !strings.Contains(err.Error(), `exceptions[1].date: date listed twice: exception 1 of the list has it too (value "2026-12-25")`) {
 		t.Errorf("SetExceptions(duplicate) = %v", err)
 	}
 	if len(s.Exceptions()) != 3 {

@@ -66,7 +66,7 @@ func TestSupervisorsSetScheduleExceptionsAndTheDayNightSwitch(t *testing.T) {
 	for _, tc := range []struct{ date, body, field string }{
 		{"2026-12-31", `{"hours": [{"from": "8:00", "to": "13:00"}]}`, "hours[0].from"},
 		{"2026-12-31", `{"closed": true, "hours": [{"from": "08:00", "to": "13:00"}]}`, "hours"},
-		{"2026-12-31", `{"hours": [{"from": "08:00", "to": "13:00"}], "breaks": [{"from": "13:00", "to": "13:30"}]}`, "breaks"},
+		{"2026-12-31", `{"hours": [{"from": "08:00", "to": "13:00"}], "breaks": [{"from": "13:00", "to": "13:30"}]}`, "breaks[0]"},
 		{"2026-12-31", `{"date": "2026-12-30", "closed": true}`, "date"},
 		{"2026-12-31", `{"closed": "yes"}`, "closed"},
 		{"2026-02-30", `{"closed": true}`, "date"},
