@@ -270,6 +270,16 @@ func (a *App) startCall(e *ariclient.StasisStart, now time.Time, readopted bool)
 		a.mu.Unlock()
 		return
 	}
+	if isOutboundLeg(&e.Channel) && !readopted {
+		// One of our originated legs answered with nobody waiting for it: its
+		// owner gave up (hung it up as it was answered, or its request was
+		// abandoned while Asterisk went on with it), or the controller that
+		// dialled it is gone. It is a person on duty or an operator picking
+		// up to silence, never a resident: end it rather than run the menu.
+		a.mu.Unlock()
+		a.endStrayLeg(e.Channel)
+		return
+	}
 	a.metrics.callsOffered.Inc()
 	c := a.newCall(e.Channel, e.Args)
 	c.readopted = readopted
@@ -289,6 +299,20 @@ func (a *App) startCall(e *ariclient.StasisStart, now time.Time, readopted bool)
 		handler = a.refuse
 	}
 	go a.runCall(c, rec, handler)
+}
+
+// endStrayLeg hangs up an originated leg that answered without an owner.
+// It runs on its own goroutine: the WebSocket reader must not block.
+func (a *App) endStrayLeg(ch ariclient.ChannelData) {
+	a.log.Warn("an outbound leg answered with nobody waiting for it; hanging it up", "channel", ch.ID, "name", ch.Name)
+	a.metrics.strandedEnded.Inc()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*a.cfg.RequestTimeout+time.Second)
+		defer cancel()
+		if err := a.rest.hangup(ctx, ch.ID, "normal"); err != nil && !errors.Is(err, ErrNotFound) {
+			a.log.Error("cannot hang up an outbound leg without an owner", "channel", ch.ID, "err", err)
+		}
+	}()
 }
 
 // historyWait bounds how long a call taken over waits for its record to be

@@ -237,6 +237,60 @@ func TestAnOutboundLegLeftWithoutItsOwnerIsHungUp(t *testing.T) {
 	}
 }
 
+// A leg whose owner gave up while Asterisk was placing it (the escalation
+// stopping as the duty phone rang, a request abandoned on a timeout) may
+// still be answered: the person who picks up is hung up on, never taken
+// through the residents' menu (which opened a stray card on a restart).
+func TestAnOutboundLegThatAnswersWithNobodyWaitingForItIsHungUpNotTakenThroughTheMenu(t *testing.T) {
+	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
+	srv.SetPhone("PJSIP/duty1", aritest.PhoneBehavior{Outcome: aritest.Answer, After: 2 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r := startApp(t, srv, ari.Config{}, nil)
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+
+		"/channels?endpoint=PJSIP/duty1&app=hotline&appArgs=leg,escalation&channelId=hotline-leg-given-up", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(srv.Username(), srv.Password())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /channels: %s", resp.Status)
+	}
+	duty, err := srv.WaitOutbound(ctx, "PJSIP/duty1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end, err := duty.WaitEnded(ctx); err != nil || end.By != aritest.ByApp {
+		t.Errorf("the answered leg was not hung up by the app: %+v %v", end, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.arrivals) != 0 {
+		t.Errorf("a leg was taken for a resident's call: %+v", r.arrivals)
+	}
+}
+
+// An originate asked for with a context already ended is not sent.
+func TestAnOriginateGivenUpBeforeItIsSentPlacesNoCall(t *testing.T) {
+	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
+	r := startApp(t, srv, ari.Config{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if leg, err := r.app.Originate(ctx, ari.OriginateRequest{Endpoint: "PJSIP/duty1", Purpose: "escalation"}); err == nil {
+		t.Fatalf("originated %v with an ended context", leg)
+	}
+	if slices.ContainsFunc(srv.Requests(), func(rq aritest.RequestRecord) bool {
+		return rq.Method == http.MethodPost && rq.Path == "/channels"
+	}) || len(srv.Channels()) != 0 {
+		t.Errorf("a channel was placed: %v", srv.Channels())
+	}
+}
+
 func TestACallStillInTheMenuWhenTheShutdownGraceEndsGoesToTheFallbackContext(t *testing.T) {
 	srv := aritest.Start(t, aritest.Options{TimeScale: 0.01})
 	r := startApp(t, srv, ari.Config{ShutdownGrace: 50 * time.Millisecond, FallbackContext: "hotline-fallback"},

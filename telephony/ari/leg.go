@@ -73,7 +73,15 @@ func (a *App) Originate(ctx context.Context, req OriginateRequest) (*Leg, error)
 	if timeout < 1 {
 		timeout = 30
 	}
-	err := a.rest.do(ctx, "originate to "+req.Endpoint, func() error {
+	if err := ctx.Err(); err != nil {
+		a.forget(id)
+		return nil, fmt.Errorf("originate to %s: %w", req.Endpoint, err)
+	}
+	// The request is not abandoned when ctx ends while Asterisk works on it
+	// (a stop, the caller hanging up): the channel would ring on with nobody
+	// to end it. It completes (within the request timeout), and the leg is
+	// then hung up here.
+	err := a.rest.do(context.WithoutCancel(ctx), "originate to "+req.Endpoint, func() error {
 		_, err := a.rest.client.Channel().Originate(nil, ariclient.OriginateRequest{
 			Endpoint: req.Endpoint, CallerID: req.CallerID, Timeout: timeout,
 			App: a.cfg.Application, AppArgs: "leg," + req.Purpose, ChannelID: id,
@@ -81,9 +89,15 @@ func (a *App) Originate(ctx context.Context, req OriginateRequest) (*Leg, error)
 		return err
 	})
 	if err != nil {
+		// A timeout or a broken connection leaves it unknown whether the
+		// channel exists: should it answer, the app ends it (endStrayLeg).
 		a.forget(id)
 		a.metrics.commandErrors.WithLabelValues("originate").Inc()
 		return nil, fmt.Errorf("originate: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		leg.Hangup()
+		return nil, fmt.Errorf("originate to %s: given up while it was being placed: %w", req.Endpoint, err)
 	}
 	return leg, nil
 }
